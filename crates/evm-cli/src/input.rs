@@ -1,0 +1,1 @@
+//! Reading CODE arguments: hex text (with or without 0x) or a file (STUB).

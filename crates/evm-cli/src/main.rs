@@ -1,0 +1,48 @@
+//! `evmkit`: run, disassemble and analyse EVM code, and run Ethereum state tests.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod analyze;
+mod disasm;
+mod input;
+mod run;
+mod statetest;
+
+/// evmkit: an Ethereum Virtual Machine toolkit.
+#[derive(Debug, Parser)]
+#[command(name = "evmkit", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Disassemble bytecode into `pc: MNEMONIC [immediate]` lines.
+    Disasm(disasm::Args),
+    /// Analyse bytecode: jumpdests, Solidity metadata, opcode counts, lint, fusion candidates.
+    Analyze(analyze::Args),
+    /// Execute code as a call and print the result.
+    Run(run::Args),
+    /// Run Ethereum JSON state tests (files or directories) in parallel.
+    Statetest(statetest::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Disasm(args) => disasm::run(args),
+        Command::Analyze(args) => analyze::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Statetest(args) => statetest::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

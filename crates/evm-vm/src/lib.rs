@@ -1,0 +1,20 @@
+//! evmkit facade: journaled state, transactions and the `Vm` builder that wires everything.
+//!
+//! Users import this crate. It joins `evm-interp` (execution), `evm-precompiles` and
+//! `evm-bytecode`; it is the only crate that knows all of them.
+
+pub mod db;
+pub mod error;
+pub mod tx;
+pub mod vm;
+pub mod root;
+#[cfg(feature = "statetest")]
+pub mod statetest;
+
+pub use alloy_primitives::{Address, B256, Bytes, Log, U256};
+pub use db::{AccountInfo, Database, DbAccount, InMemoryDb};
+pub use error::{Error, InvalidTx};
+pub use evm_bytecode::{AnalyzedCode, Fork};
+pub use evm_interp::{BlockEnv, Hooks, NoHooks};
+pub use tx::{AccessListItem, Authorization, Tx};
+pub use vm::{AccountChange, ExecResult, ResultAndState, StateChanges, Status, Vm, VmBuilder};

@@ -1,0 +1,1 @@
+//! Ethereum state-test runner (STUB).
