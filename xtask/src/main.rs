@@ -1,2 +1,111 @@
-//! xtask.
-fn main() {}
+//! Workspace automation: `cargo xtask ci` and `cargo xtask bench`.
+//!
+//! Std only, so it builds in seconds. Every step is a `cargo` command run from the workspace root.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+mod tidy;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci                      fmt --check, clippy -D warnings, tests, docs, the state-test
+                          conformance suite in release mode (when fixtures are present),
+                          and cargo deny (when installed)
+  bench [FILTER] [--save NAME | --baseline NAME]
+                          criterion benchmarks (evm-benches), side by side with revm
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("bench") => bench(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("xtask: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    eprintln!("\n==> cargo {}", args.join(" "));
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root()).args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`cargo {}` failed", args.join(" "))) }
+}
+
+fn fixtures_dir() -> PathBuf {
+    match env::var_os("EVM_FIXTURES") {
+        Some(dir) => PathBuf::from(dir),
+        None => root().join("../shared/fixtures"),
+    }
+}
+
+fn ci() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--", "--check"], &[])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
+    cargo(&["test", "--workspace", "--all-targets"], &[])?;
+    cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    let fixtures = fixtures_dir();
+    if fixtures.is_dir() {
+        let dir = fixtures.to_string_lossy().into_owned();
+        cargo(
+            &["test", "--release", "-p", "evm-vm", "--test", "state_tests", "--", "--nocapture"],
+            &[("EVM_FIXTURES", &dir)],
+        )?;
+    } else {
+        eprintln!("\n==> conformance suite skipped: no fixtures at {}", fixtures.display());
+    }
+    let has_deny = Command::new("cargo")
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_deny {
+        cargo(&["deny", "check", "licenses", "bans", "sources"], &[])?;
+    } else {
+        eprintln!("\n==> cargo deny not installed: license and source checks skipped");
+    }
+    eprintln!("\nxtask ci: all checks passed");
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut cargo_args = vec!["bench", "-p", "evm-benches", "--"];
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--save" | "--baseline" => {
+                let name = args.get(i + 1).ok_or(format!("{} needs a NAME", args[i]))?;
+                let flag = if args[i] == "--save" { "--save-baseline" } else { "--baseline" };
+                cargo_args.push(flag);
+                cargo_args.push(name);
+                i += 2;
+            }
+            filter => {
+                cargo_args.push(filter);
+                i += 1;
+            }
+        }
+    }
+    cargo(&cargo_args, &[])
+}
