@@ -1,13 +1,23 @@
-//! Frame execution entry point (STUB: the interp work replaces this).
+//! Frame execution: `Interpreter::run` and the dispatch loop.
+//!
+//! Per opcode the loop runs the `before_step` hook (only when `H::Hooks::ENABLED`), checks the
+//! opcode exists in the fork, checks stack bounds and charges static gas from the fork's
+//! [`ForkTable`], then calls the instruction. Error branches are cold; nothing allocates.
 
 use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, U256};
 
+use crate::frame::Frame;
+use crate::hooks::{FrameView, Hooks};
+use crate::instructions::{Instr, instruction_table};
+use crate::spec::{FORK_TABLES, ForkTable};
+use crate::stack::Stack;
 use crate::{AnalyzedCode, Fork, Host, Outcome, SharedMemory};
 
-/// Why a frame stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why a frame stopped. `Stop`, `Return`, `Revert` and `SelfDestruct` end it normally; every
+/// later variant is an exceptional halt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Exit {
     /// STOP or end of code.
@@ -16,8 +26,42 @@ pub enum Exit {
     Return,
     /// REVERT.
     Revert,
-    /// Out of gas.
+    /// SELFDESTRUCT (a successful end).
+    SelfDestruct,
+    /// Out of gas (also: memory offsets or sizes that cannot be paid for).
     OutOfGas,
+    /// Not enough stack items.
+    StackUnderflow,
+    /// More than 1024 stack items.
+    StackOverflow,
+    /// JUMP or JUMPI to a byte that is not a JUMPDEST.
+    InvalidJump,
+    /// An opcode undefined in this fork, or 0xFE INVALID.
+    InvalidOpcode,
+    /// A state change inside a static call (SSTORE, LOG, CREATE, CALL with value, …).
+    StateChangeDuringStaticCall,
+    /// RETURNDATACOPY past the end of the return data.
+    ReturnDataOutOfBounds,
+    /// CREATE or CREATE2 init code longer than 49152 bytes (EIP-3860).
+    CreateInitCodeTooLarge,
+}
+
+impl Exit {
+    /// How the caller sees this exit.
+    #[inline]
+    pub const fn outcome(self) -> Outcome {
+        match self {
+            Exit::Stop | Exit::Return | Exit::SelfDestruct => Outcome::Success,
+            Exit::Revert => Outcome::Revert,
+            _ => Outcome::Halt,
+        }
+    }
+
+    /// Whether this is an exceptional halt.
+    #[inline]
+    pub const fn is_halt(self) -> bool {
+        self as u8 >= Exit::OutOfGas as u8
+    }
 }
 
 /// What a frame starts with.
@@ -52,16 +96,30 @@ pub struct FrameResult {
     pub exit: Exit,
     /// Gas left (zero after a Halt).
     pub gas_left: u64,
-    /// Refund counter of this frame including successful children.
+    /// Refund counter of this frame including successful children (zero unless Success).
     pub gas_refund: i64,
     /// RETURN or REVERT data.
     pub output: Bytes,
 }
 
 /// An instruction table owned by a VM instance, copied from the static default.
-#[derive(Debug)]
 pub struct Interpreter<H: Host> {
-    _host: core::marker::PhantomData<fn(&mut H)>,
+    table: [Instr<H>; 256],
+    fork_tables: Option<Box<[ForkTable; Fork::COUNT]>>,
+}
+
+impl<H: Host> core::fmt::Debug for Interpreter<H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Interpreter")
+            .field("custom_fork_tables", &self.fork_tables.is_some())
+            .finish()
+    }
+}
+
+impl<H: Host> Clone for Interpreter<H> {
+    fn clone(&self) -> Self {
+        Self { table: self.table, fork_tables: self.fork_tables.clone() }
+    }
 }
 
 impl<H: Host> Default for Interpreter<H> {
@@ -73,13 +131,152 @@ impl<H: Host> Default for Interpreter<H> {
 impl<H: Host> Interpreter<H> {
     /// The default instruction table.
     pub fn new() -> Self {
-        Self { _host: core::marker::PhantomData }
+        Self { table: const { instruction_table::<H>() }, fork_tables: None }
+    }
+
+    /// The instruction table.
+    pub fn table(&self) -> &[Instr<H>; 256] {
+        &self.table
+    }
+
+    /// Replaces the instruction of `opcode` in every fork, with its static gas, stack bounds
+    /// (items read, items present after, as in `OpInfo`) and the first fork it exists in.
+    pub fn insert_instruction(
+        &mut self,
+        opcode: u8,
+        instr: Instr<H>,
+        static_gas: u16,
+        pops: u8,
+        pushes: u8,
+        since: Fork,
+    ) {
+        self.table[opcode as usize] = instr;
+        let tables = self.fork_tables.get_or_insert_with(|| Box::new(FORK_TABLES));
+        let i = opcode as usize;
+        let max = crate::stack::STACK_LIMIT as i32 + pops as i32 - pushes as i32;
+        for (fork, t) in Fork::ALL.iter().zip(tables.iter_mut()) {
+            t.gas[i] = static_gas;
+            t.defined[i] = *fork >= since;
+            t.stack_min[i] = pops as u16;
+            t.stack_max[i] = max.clamp(0, crate::stack::STACK_LIMIT as i32) as u16;
+        }
+    }
+
+    /// The fork table this interpreter uses for `fork`.
+    #[inline]
+    pub fn fork_table(&self, fork: Fork) -> &ForkTable {
+        match &self.fork_tables {
+            None => &FORK_TABLES[fork as usize],
+            Some(t) => &t[fork as usize],
+        }
     }
 
     /// Runs one frame to completion. Opens a new memory context on `memory` at the start and
     /// frees it at the end, so the caller's memory is untouched.
     pub fn run(&self, input: FrameInput, host: &mut H, memory: &mut SharedMemory) -> FrameResult {
-        let _ = (input, host, memory);
-        todo!("interpreter")
+        memory.new_context();
+        if H::Hooks::ENABLED {
+            host.hooks().call_enter(input.depth, input.address, &input.input);
+        }
+        let code = Arc::clone(&input.code);
+        let mut frame = Frame {
+            stack: Stack::new(),
+            memory,
+            host,
+            input: &input,
+            code: &code,
+            bytes: code.padded(),
+            pc: 0,
+            gas_left: input.gas_limit,
+            gas_refund: 0,
+            fork: input.fork,
+            return_data: Bytes::new(),
+            output: Bytes::new(),
+        };
+        let exit = self.dispatch(&mut frame);
+        let outcome = exit.outcome();
+        let result = match outcome {
+            Outcome::Success => FrameResult {
+                outcome,
+                exit,
+                gas_left: frame.gas_left,
+                gas_refund: frame.gas_refund,
+                output: core::mem::take(&mut frame.output),
+            },
+            Outcome::Revert => FrameResult {
+                outcome,
+                exit,
+                gas_left: frame.gas_left,
+                gas_refund: 0,
+                output: core::mem::take(&mut frame.output),
+            },
+            Outcome::Halt => {
+                FrameResult { outcome, exit, gas_left: 0, gas_refund: 0, output: Bytes::new() }
+            }
+        };
+        let Frame { host, memory, .. } = frame;
+        if H::Hooks::ENABLED {
+            host.hooks().call_exit(input.depth, outcome == Outcome::Success, &result.output);
+        }
+        memory.free_context();
+        result
+    }
+
+    /// The dispatch loop.
+    #[inline]
+    fn dispatch(&self, f: &mut Frame<'_, H>) -> Exit {
+        let fork_table = self.fork_table(f.fork);
+        loop {
+            let pc = f.pc;
+            let op = f.bytes[pc];
+            if H::Hooks::ENABLED {
+                let view = FrameView {
+                    pc,
+                    opcode: op,
+                    gas_left: f.gas_left,
+                    stack: f.stack.as_slice(),
+                    memory: f.memory.context(),
+                    depth: f.input.depth,
+                    address: f.input.address,
+                };
+                f.host.hooks().before_step(&view);
+            }
+            let i = op as usize;
+            if !fork_table.defined[i] {
+                core::hint::cold_path();
+                return Exit::InvalidOpcode;
+            }
+            let len = f.stack.len();
+            if len < fork_table.stack_min[i] as usize {
+                core::hint::cold_path();
+                return Exit::StackUnderflow;
+            }
+            if len > fork_table.stack_max[i] as usize {
+                core::hint::cold_path();
+                return Exit::StackOverflow;
+            }
+            let cost = fork_table.gas[i] as u64;
+            if f.gas_left < cost {
+                core::hint::cold_path();
+                return Exit::OutOfGas;
+            }
+            f.gas_left -= cost;
+            f.pc = pc + 1;
+            if let Err(exit) = (self.table[i])(f) {
+                return exit;
+            }
+            if H::Hooks::ENABLED {
+                let view = FrameView {
+                    pc,
+                    opcode: op,
+                    gas_left: f.gas_left,
+                    stack: f.stack.as_slice(),
+                    memory: f.memory.context(),
+                    depth: f.input.depth,
+                    address: f.input.address,
+                };
+                f.host.hooks().after_step(&view);
+            }
+        }
     }
 }

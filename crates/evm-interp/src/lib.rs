@@ -2,14 +2,26 @@
 //!
 //! This crate knows nothing of databases, journals or transactions: it runs one frame against
 //! a [`Host`]. It never names `evm-codecache`.
+//!
+//! With [`NoHooks`] every hook call sits behind `if H::Hooks::ENABLED`, a constant `false`, so
+//! the dispatch loop compiles without them.
 
+pub mod frame;
+pub mod gas;
 pub mod hooks;
 pub mod host;
-pub mod memory;
+pub mod instructions;
 mod interpreter;
+pub mod memory;
+pub mod spec;
+pub mod stack;
 
 pub use evm_bytecode::{AnalyzedCode, Fork};
+pub use frame::Frame;
 pub use hooks::{FrameView, Hooks, NoHooks};
 pub use host::*;
+pub use instructions::{Instr, instruction_table};
 pub use interpreter::{Exit, FrameInput, FrameResult, Interpreter};
 pub use memory::SharedMemory;
+pub use spec::{FORK_TABLES, ForkTable};
+pub use stack::Stack;

@@ -1,0 +1,175 @@
+//! Arithmetic: ADD … SIGNEXTEND. Signed operations use two's complement on `U256`.
+
+use alloy_primitives::U256;
+
+use crate::frame::Frame;
+use crate::gas;
+use crate::host::Host;
+use crate::interpreter::Exit;
+
+/// Whether `x` is negative as a two's complement 256-bit number.
+#[inline]
+pub(crate) fn is_neg(x: U256) -> bool {
+    x.bit(255)
+}
+
+/// Absolute value of a two's complement number (`MIN` maps to itself, read as unsigned 2^255).
+#[inline]
+pub(crate) fn abs(x: U256) -> U256 {
+    if is_neg(x) { x.wrapping_neg() } else { x }
+}
+
+/// Signed division, EVM rules: `x / 0 = 0`, `MIN / -1 = MIN`.
+pub fn i256_div(a: U256, b: U256) -> U256 {
+    if b.is_zero() {
+        return U256::ZERO;
+    }
+    let q = abs(a) / abs(b);
+    if is_neg(a) != is_neg(b) { q.wrapping_neg() } else { q }
+}
+
+/// Signed remainder, EVM rules: `x % 0 = 0`, the result has the sign of `a`.
+pub fn i256_mod(a: U256, b: U256) -> U256 {
+    if b.is_zero() {
+        return U256::ZERO;
+    }
+    let r = abs(a) % abs(b);
+    if is_neg(a) { r.wrapping_neg() } else { r }
+}
+
+/// SIGNEXTEND(b, x): extends the sign bit of byte `b` (0 = least significant) of `x`.
+pub fn signextend_word(b: U256, x: U256) -> U256 {
+    if b >= U256::from(31) {
+        return x;
+    }
+    let bit = b.as_limbs()[0] as usize * 8 + 7;
+    let mask = (U256::from(1) << (bit + 1)) - U256::from(1);
+    if x.bit(bit) { x | !mask } else { x & mask }
+}
+
+/// ADD.
+pub fn add<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = a.wrapping_add(*b);
+    Ok(())
+}
+
+/// MUL.
+pub fn mul<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = a.wrapping_mul(*b);
+    Ok(())
+}
+
+/// SUB.
+pub fn sub<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = a.wrapping_sub(*b);
+    Ok(())
+}
+
+/// DIV.
+pub fn div<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = if b.is_zero() { U256::ZERO } else { a / *b };
+    Ok(())
+}
+
+/// SDIV.
+pub fn sdiv<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = i256_div(a, *b);
+    Ok(())
+}
+
+/// MOD.
+pub fn rem<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = if b.is_zero() { U256::ZERO } else { a % *b };
+    Ok(())
+}
+
+/// SMOD.
+pub fn smod<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = i256_mod(a, *b);
+    Ok(())
+}
+
+/// ADDMOD (modulus zero gives zero).
+pub fn addmod<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b, n) = f.stack.pop2_top();
+    *n = a.add_mod(b, *n);
+    Ok(())
+}
+
+/// MULMOD (modulus zero gives zero).
+pub fn mulmod<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b, n) = f.stack.pop2_top();
+    *n = a.mul_mod(b, *n);
+    Ok(())
+}
+
+/// EXP: 10 static plus a per-byte cost of the exponent (EIP-160).
+pub fn exp<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let exponent = f.stack.peek(1);
+    let cost = gas::exp_byte_cost(f.fork) * exponent.byte_len() as u64;
+    f.charge(cost)?;
+    let (base, e) = f.stack.pop_top();
+    *e = base.wrapping_pow(*e);
+    Ok(())
+}
+
+/// SIGNEXTEND.
+pub fn signextend<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (b, x) = f.stack.pop_top();
+    *x = signextend_word(b, *x);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn neg(x: u64) -> U256 {
+        U256::from(x).wrapping_neg()
+    }
+
+    const MIN: U256 = U256::from_limbs([0, 0, 0, 1 << 63]);
+
+    #[test]
+    fn sdiv_edges() {
+        assert_eq!(i256_div(MIN, U256::MAX), MIN);
+        assert_eq!(i256_div(neg(7), U256::from(2)), neg(3));
+        assert_eq!(i256_div(U256::from(7), neg(2)), neg(3));
+        assert_eq!(i256_div(neg(7), neg(2)), U256::from(3));
+        assert_eq!(i256_div(U256::from(7), U256::ZERO), U256::ZERO);
+    }
+
+    #[test]
+    fn smod_edges() {
+        assert_eq!(i256_mod(neg(7), U256::from(3)), neg(1));
+        assert_eq!(i256_mod(U256::from(7), neg(3)), U256::from(1));
+        assert_eq!(i256_mod(MIN, U256::MAX), U256::ZERO);
+        assert_eq!(i256_mod(U256::from(7), U256::ZERO), U256::ZERO);
+    }
+
+    #[test]
+    fn signextend_edges() {
+        assert_eq!(signextend_word(U256::ZERO, U256::from(0xff)), U256::MAX);
+        assert_eq!(signextend_word(U256::ZERO, U256::from(0x7f)), U256::from(0x7f));
+        assert_eq!(signextend_word(U256::from(1), U256::from(0x1_80ff)), neg(0x7f01));
+        assert_eq!(signextend_word(U256::from(31), U256::from(5)), U256::from(5));
+        assert_eq!(signextend_word(U256::MAX, U256::from(0xff)), U256::from(0xff));
+        assert_eq!(signextend_word(U256::from(30), U256::MAX >> 1), U256::MAX >> 1);
+    }
+
+    #[test]
+    fn modular() {
+        assert_eq!(U256::MAX.add_mod(U256::from(2), U256::from(10)), U256::from(7));
+        assert_eq!(U256::from(5).add_mod(U256::from(2), U256::ZERO), U256::ZERO);
+        assert_eq!(U256::MAX.mul_mod(U256::MAX, U256::from(12)), U256::from(9));
+        assert_eq!(U256::from(2).wrapping_pow(U256::from(256)), U256::ZERO);
+        assert_eq!(U256::from(3).wrapping_pow(U256::ZERO), U256::from(1));
+    }
+}

@@ -1,0 +1,178 @@
+//! Comparison and bitwise logic: LT … SAR, CLZ.
+
+use alloy_primitives::U256;
+
+use super::arithmetic::is_neg;
+use crate::frame::Frame;
+use crate::host::Host;
+use crate::interpreter::Exit;
+
+#[inline]
+fn flag(b: bool) -> U256 {
+    if b { U256::from(1) } else { U256::ZERO }
+}
+
+/// Signed less-than.
+#[inline]
+pub(crate) fn slt_word(a: U256, b: U256) -> bool {
+    match (is_neg(a), is_neg(b)) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => a < b,
+    }
+}
+
+/// BYTE(i, x): byte `i` of `x`, 0 being the most significant.
+pub fn byte_word(i: U256, x: U256) -> U256 {
+    if i >= U256::from(32) {
+        return U256::ZERO;
+    }
+    U256::from(x.byte(31 - i.as_limbs()[0] as usize))
+}
+
+/// SAR(shift, x).
+pub fn sar_word(shift: U256, x: U256) -> U256 {
+    if shift >= U256::from(256) {
+        if is_neg(x) { U256::MAX } else { U256::ZERO }
+    } else {
+        x.arithmetic_shr(shift.as_limbs()[0] as usize)
+    }
+}
+
+/// LT.
+pub fn lt<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = flag(a < *b);
+    Ok(())
+}
+
+/// GT.
+pub fn gt<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = flag(a > *b);
+    Ok(())
+}
+
+/// SLT.
+pub fn slt<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = flag(slt_word(a, *b));
+    Ok(())
+}
+
+/// SGT.
+pub fn sgt<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = flag(slt_word(*b, a));
+    Ok(())
+}
+
+/// EQ.
+pub fn eq<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b = flag(a == *b);
+    Ok(())
+}
+
+/// ISZERO.
+pub fn iszero<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let a = f.stack.top();
+    *a = flag(a.is_zero());
+    Ok(())
+}
+
+/// AND.
+pub fn and<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b &= a;
+    Ok(())
+}
+
+/// OR.
+pub fn or<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b |= a;
+    Ok(())
+}
+
+/// XOR.
+pub fn xor<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (a, b) = f.stack.pop_top();
+    *b ^= a;
+    Ok(())
+}
+
+/// NOT.
+pub fn not<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let a = f.stack.top();
+    *a = !*a;
+    Ok(())
+}
+
+/// BYTE.
+pub fn byte<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (i, x) = f.stack.pop_top();
+    *x = byte_word(i, *x);
+    Ok(())
+}
+
+/// SHL (EIP-145).
+pub fn shl<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (shift, x) = f.stack.pop_top();
+    *x = if shift >= U256::from(256) { U256::ZERO } else { *x << shift.as_limbs()[0] as usize };
+    Ok(())
+}
+
+/// SHR (EIP-145).
+pub fn shr<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (shift, x) = f.stack.pop_top();
+    *x = if shift >= U256::from(256) { U256::ZERO } else { *x >> shift.as_limbs()[0] as usize };
+    Ok(())
+}
+
+/// SAR (EIP-145).
+pub fn sar<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let (shift, x) = f.stack.pop_top();
+    *x = sar_word(shift, *x);
+    Ok(())
+}
+
+/// CLZ (EIP-7939): leading zero bits, 256 for zero.
+pub fn clz<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    let x = f.stack.top();
+    *x = U256::from(x.leading_zeros());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_indexes_from_the_top() {
+        let x = U256::from_be_bytes(core::array::from_fn::<u8, 32, _>(|i| i as u8));
+        assert_eq!(byte_word(U256::ZERO, x), U256::ZERO);
+        assert_eq!(byte_word(U256::from(31), x), U256::from(31));
+        assert_eq!(byte_word(U256::from(5), x), U256::from(5));
+        assert_eq!(byte_word(U256::from(32), x), U256::ZERO);
+        assert_eq!(byte_word(U256::MAX, x), U256::ZERO);
+    }
+
+    #[test]
+    fn sar_edges() {
+        let neg1 = U256::MAX;
+        assert_eq!(sar_word(U256::from(1), neg1), neg1);
+        assert_eq!(sar_word(U256::from(255), U256::from(1) << 255), neg1);
+        assert_eq!(sar_word(U256::from(256), U256::from(1) << 255), neg1);
+        assert_eq!(sar_word(U256::from(256), U256::from(1) << 254), U256::ZERO);
+        assert_eq!(sar_word(U256::from(1), U256::from(4)), U256::from(2));
+        assert_eq!(sar_word(U256::MAX, neg1 - U256::from(15)), neg1);
+    }
+
+    #[test]
+    fn signed_compare() {
+        assert!(slt_word(U256::MAX, U256::ZERO));
+        assert!(!slt_word(U256::ZERO, U256::MAX));
+        assert!(slt_word(U256::MAX - U256::from(1), U256::MAX));
+    }
+}
