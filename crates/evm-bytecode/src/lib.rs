@@ -7,6 +7,6 @@ mod fork;
 pub mod opcode;
 pub mod analysis;
 
-pub use analysis::{AnalyzedCode, PADDING};
+pub use analysis::{AnalyzedCode, Bitmaps, Instruction, Instructions, PADDING, instructions};
 pub use fork::{Fork, UnknownFork};
 pub use opcode::{OPCODE_INFO, OpInfo};
