@@ -15,6 +15,8 @@ mod interpreter;
 pub mod memory;
 pub mod spec;
 pub mod stack;
+#[cfg(test)]
+mod test_host;
 
 pub use evm_bytecode::{AnalyzedCode, Fork};
 pub use frame::Frame;

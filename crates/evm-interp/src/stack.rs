@@ -152,14 +152,23 @@ mod tests {
         }
         s.dup(3);
         assert_eq!(s.peek(0), U256::from(1));
+        s.swap(1);
+        assert_eq!(s.as_slice(), &[U256::from(1), U256::from(2), U256::from(1), U256::from(3)]);
         s.swap(3);
-        assert_eq!(s.as_slice(), &[U256::from(1), U256::from(1), U256::from(2), U256::from(3)]);
+        assert_eq!(s.as_slice(), &[U256::from(3), U256::from(2), U256::from(1), U256::from(1)]);
         let [a, b] = s.popn::<2>();
-        assert_eq!((a, b), (U256::from(3), U256::from(2)));
+        assert_eq!((a, b), (U256::from(1), U256::from(1)));
         let (x, top) = s.pop_top();
-        assert_eq!(x, U256::from(1));
+        assert_eq!(x, U256::from(2));
         *top = U256::from(7);
         assert_eq!(s.as_slice(), &[U256::from(7)]);
+        let (a, b, c) = {
+            s.push(U256::from(8));
+            s.push(U256::from(9));
+            let (a, b, c) = s.pop2_top();
+            (a, b, *c)
+        };
+        assert_eq!((a, b, c), (U256::from(9), U256::from(8), U256::from(7)));
     }
 
     #[test]

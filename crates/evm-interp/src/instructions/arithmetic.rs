@@ -161,7 +161,8 @@ mod tests {
         assert_eq!(signextend_word(U256::from(1), U256::from(0x1_80ff)), neg(0x7f01));
         assert_eq!(signextend_word(U256::from(31), U256::from(5)), U256::from(5));
         assert_eq!(signextend_word(U256::MAX, U256::from(0xff)), U256::from(0xff));
-        assert_eq!(signextend_word(U256::from(30), U256::MAX >> 1), U256::MAX >> 1);
+        assert_eq!(signextend_word(U256::from(30), U256::MAX >> 1), U256::MAX);
+        assert_eq!(signextend_word(U256::from(30), U256::MAX >> 9), U256::MAX >> 9);
     }
 
     #[test]
@@ -171,5 +172,45 @@ mod tests {
         assert_eq!(U256::MAX.mul_mod(U256::MAX, U256::from(12)), U256::from(9));
         assert_eq!(U256::from(2).wrapping_pow(U256::from(256)), U256::ZERO);
         assert_eq!(U256::from(3).wrapping_pow(U256::ZERO), U256::from(1));
+    }
+}
+
+#[cfg(test)]
+mod program_tests {
+    use alloy_primitives::U256;
+    use evm_bytecode::Fork;
+
+    use crate::test_host::{eval, gas_used};
+
+    #[test]
+    fn ops_through_the_interpreter() {
+        // SUB: top minus second.
+        assert_eq!(eval("6003600a03", Fork::Cancun), U256::from(7));
+        // DIV by zero.
+        assert_eq!(eval("6000600a04", Fork::Cancun), U256::ZERO);
+        // SDIV MIN / -1 = MIN.
+        let min = U256::from(1) << 255;
+        assert_eq!(
+            eval(
+                "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f800000000000000000000000000000000000000000000000000000000000000005",
+                Fork::Cancun
+            ),
+            min
+        );
+        // ADDMOD(10, 10, 8) = 4, MULMOD(10, 10, 8) = 4.
+        assert_eq!(eval("6008600a600a08", Fork::Cancun), U256::from(4));
+        assert_eq!(eval("6008600a600a09", Fork::Cancun), U256::from(4));
+        // EXP(2, 10).
+        assert_eq!(eval("600a60020a", Fork::Cancun), U256::from(1024));
+        // SIGNEXTEND(0, 0xff) = -1.
+        assert_eq!(eval("60ff60000b", Fork::Cancun), U256::MAX);
+    }
+
+    #[test]
+    fn exp_gas_per_fork() {
+        // PUSH2 0x0100 (two exponent bytes), PUSH1 2, EXP.
+        assert_eq!(gas_used("61010060020a", Fork::Tangerine), 3 + 3 + 10 + 2 * 10);
+        assert_eq!(gas_used("61010060020a", Fork::SpuriousDragon), 3 + 3 + 10 + 2 * 50);
+        assert_eq!(gas_used("600060020a", Fork::Cancun), 3 + 3 + 10);
     }
 }

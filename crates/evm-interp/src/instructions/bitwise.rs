@@ -176,3 +176,43 @@ mod tests {
         assert!(slt_word(U256::MAX - U256::from(1), U256::MAX));
     }
 }
+
+#[cfg(test)]
+mod program_tests {
+    use alloy_primitives::U256;
+    use evm_bytecode::Fork;
+
+    use crate::interpreter::Exit;
+    use crate::test_host::{eval, run};
+
+    #[test]
+    fn shifts_and_clz() {
+        assert_eq!(eval("600160041b", Fork::Constantinople), U256::from(16));
+        assert_eq!(eval("601060041c", Fork::Constantinople), U256::from(1));
+        assert_eq!(eval("60001e", Fork::Osaka), U256::from(256));
+        assert_eq!(eval("60011e", Fork::Osaka), U256::from(255));
+        assert_eq!(
+            eval(
+                "6000197f00000000000000000000000000000000000000000000000000000000000000011d",
+                Fork::Cancun
+            ),
+            U256::MAX
+        );
+    }
+
+    #[test]
+    fn new_opcodes_are_undefined_before_their_fork() {
+        assert_eq!(run("600160011b", Fork::Byzantium).0.exit, Exit::InvalidOpcode);
+        assert_eq!(run("60011e", Fork::Prague).0.exit, Exit::InvalidOpcode);
+        assert_eq!(run("5f", Fork::Paris).0.exit, Exit::InvalidOpcode);
+        assert_eq!(run("fe", Fork::Cancun).0.exit, Exit::InvalidOpcode);
+        assert_eq!(run("0c", Fork::Cancun).0.exit, Exit::InvalidOpcode);
+    }
+
+    #[test]
+    fn byte_and_compare() {
+        assert_eq!(eval("61abcd601e1a", Fork::Cancun), U256::from(0xab));
+        assert_eq!(eval("600160001912", Fork::Cancun), U256::from(1)); // -1 < 1
+        assert_eq!(eval("600160001913", Fork::Cancun), U256::ZERO);
+    }
+}

@@ -279,3 +279,199 @@ pub fn create<const IS_CREATE2: bool, H: Host>(f: &mut Frame<'_, H>) -> Result<(
     f.stack.push(pushed);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, U256};
+    use evm_bytecode::Fork;
+
+    use crate::NoHooks;
+    use crate::host::{CallKind, Outcome};
+    use crate::interpreter::Exit;
+    use crate::test_host::{Account, CountingHooks, MockHost, SELF, eval, gas_used, run, run_with};
+
+    const CALLEE: Address = Address::repeat_byte(0x22);
+
+    /// Callee code: returns 32 bytes holding 0x2a.
+    const RETURNS_42: &str = "602a60005260206000f3";
+
+    fn with_callee<K: crate::Hooks>(h: &mut MockHost<K>) {
+        h.accounts.insert(
+            CALLEE,
+            Account { balance: U256::ZERO, code: hex::decode(RETURNS_42).unwrap().into() },
+        );
+        h.accounts.insert(SELF, Account { balance: U256::from(1000), code: Default::default() });
+    }
+
+    /// CALL(gas 0xffff, CALLEE, value, in 0/0, out 0/32) then RETURN(0, 64) with the flag at 32.
+    fn call_code(op: &str, value: u8) -> String {
+        let value_push =
+            if op == "f1" || op == "f2" { format!("60{value:02x}") } else { String::new() };
+        format!("6020600060006000{value_push}73{}61ffff{op}60205260406000f3", hex::encode(CALLEE))
+    }
+
+    #[test]
+    fn call_family_returns_data() {
+        for op in ["f1", "f2", "f4", "fa"] {
+            let (r, host) =
+                run_with::<NoHooks>(&call_code(op, 0), Fork::Cancun, 1_000_000, with_callee);
+            assert_eq!(r.outcome, Outcome::Success, "{op}");
+            assert_eq!(U256::from_be_slice(&r.output[..32]), U256::from(42), "{op}");
+            assert_eq!(U256::from_be_slice(&r.output[32..]), U256::from(1), "{op}");
+            let c = &host.calls[0];
+            assert_eq!(c.code_address, CALLEE);
+            match c.kind {
+                CallKind::Call | CallKind::StaticCall => assert_eq!(c.target_address, CALLEE),
+                CallKind::CallCode => {
+                    assert_eq!((c.target_address, c.caller), (SELF, SELF));
+                }
+                CallKind::DelegateCall => {
+                    assert_eq!((c.target_address, c.caller), (SELF, Address::repeat_byte(0xca)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn call_gas_per_fork() {
+        // Callee uses 3+3+6+3+3+0 = 18 gas plus the memory word (3): 18.
+        let callee_gas = 3 + 3 + 3 + 3 + 3 + 3;
+        let pushes = 3 * 7;
+        let tail = 3 + 3 + 3 + 3 + 3 + 3; // MSTORE flag (incl. word 2) + PUSH PUSH RETURN
+        let mem = 3; // first word for the return area
+        let used = |code: &str, fork| {
+            let (r, _) = run_with::<NoHooks>(code, fork, 1_000_000, with_callee);
+            assert_eq!(r.outcome, Outcome::Success);
+            1_000_000 - r.gas_left
+        };
+        let tail = tail - 3;
+        let cancun = used(&call_code("f1", 0), Fork::Cancun);
+        assert_eq!(cancun, pushes + 100 + 2500 + mem + callee_gas + tail);
+        let frontier = used(&call_code("f1", 0), Fork::Frontier);
+        assert_eq!(frontier, pushes + 40 + mem + callee_gas + tail);
+        // A call with value to an existing account: +9000, the stipend comes back unused.
+        let value = used(&call_code("f1", 1), Fork::Cancun);
+        assert_eq!(value, cancun + 9000 - 2300);
+    }
+
+    #[test]
+    fn call_new_account_cost() {
+        // CALL with no value to a non-existent account: 25000 only before Spurious Dragon.
+        let code = "6000600060006000600060336000f1";
+        assert_eq!(gas_used(code, Fork::Homestead), 3 * 7 + 40 + 25000);
+        assert_eq!(gas_used(code, Fork::SpuriousDragon), 3 * 7 + 700);
+        // With value (from a funded account) from Spurious Dragon: 700 + 9000 + 25000 - 2300 back.
+        let code = "6000600060006000600160336000f1";
+        let (r, _) = run_with::<NoHooks>(code, Fork::SpuriousDragon, 1_000_000, with_callee);
+        assert_eq!(1_000_000 - r.gas_left, 3 * 7 + 700 + 9000 + 25000 - 2300);
+    }
+
+    #[test]
+    fn all_but_one_64th() {
+        // CALL(gas = max) forwards at most 63/64 of what is left.
+        let code = format!("60006000600060006000602273{}f1", "ff".repeat(20)).replace(
+            &format!("602273{}", "ff".repeat(20)),
+            &format!("73{}7f{}", hex::encode(CALLEE), "ff".repeat(32)),
+        );
+        let (r, host) = run_with::<NoHooks>(&code, Fork::Cancun, 100_000, with_callee);
+        assert_eq!(r.outcome, Outcome::Success);
+        let left = 100_000 - 3 * 7 - 100 - 2500;
+        assert_eq!(host.calls[0].gas_limit, left - left / 64);
+        // Before EIP-150 asking for more than is available runs out of gas.
+        let (r, _) = run_with::<NoHooks>(&code, Fork::Homestead, 100_000, with_callee);
+        assert_eq!(r.exit, Exit::OutOfGas);
+    }
+
+    #[test]
+    fn static_call_with_value_halts() {
+        // Inside STATICCALL, CALL with value halts the callee: the flag is 0.
+        let inner = "6000600060006000600160336000f1";
+        let outer = "6000600060006000602261fffffa60005260206000f3";
+        let (r, _) = run_with::<NoHooks>(outer, Fork::Cancun, 1_000_000, |h| {
+            h.accounts.insert(
+                Address::with_last_byte(0x22),
+                Account { balance: U256::from(5), code: hex::decode(inner).unwrap().into() },
+            );
+        });
+        assert_eq!(U256::from_be_slice(&r.output), U256::ZERO);
+    }
+
+    #[test]
+    fn returndata() {
+        // After the call, RETURNDATASIZE = 32; copying 33 bytes halts.
+        let call = format!("6000600060006000600073{}61fffff1", hex::encode(CALLEE));
+        let (r, _) = run_with::<NoHooks>(
+            &format!("{call}3d60005260206000f3"),
+            Fork::Cancun,
+            1_000_000,
+            with_callee,
+        );
+        assert_eq!(U256::from_be_slice(&r.output), U256::from(32));
+        let (r, _) = run_with::<NoHooks>(
+            &format!("{call}6021600060003e"),
+            Fork::Cancun,
+            1_000_000,
+            with_callee,
+        );
+        assert_eq!(r.exit, Exit::ReturnDataOutOfBounds);
+        let (r, _) = run_with::<NoHooks>(
+            &format!("{call}6020600060003e"),
+            Fork::Cancun,
+            1_000_000,
+            with_callee,
+        );
+        assert_eq!(r.exit, Exit::Stop);
+        // Zero-length copy at an offset past the end still halts.
+        assert_eq!(
+            run("600060016000 3e".replace(' ', "").as_str(), Fork::Cancun).0.exit,
+            Exit::ReturnDataOutOfBounds
+        );
+    }
+
+    #[test]
+    fn create_and_create2() {
+        // Init code "602a6000526001601ff3" returns one byte 0x2a; store it at 0 and CREATE.
+        let init = "692a6000526001601ff3";
+        let _ = init;
+        // PUSH10 <init code>, PUSH1 0, MSTORE: the code sits in bytes 22..32.
+        let store = "69602a6000526001601ff3600052";
+        let (r, host) = run(&format!("{store}600a60166000f060005260206000f3"), Fork::Cancun);
+        assert_eq!(r.outcome, Outcome::Success);
+        let created = Address::from_word(alloy_primitives::B256::from_slice(&r.output));
+        assert_eq!(host.accounts[&created].code.as_ref(), &[0x2a]);
+        // CREATE2 costs 6 more per word of init code than CREATE (one word here).
+        let c1 = gas_used(&format!("{store}600a60166000f0"), Fork::Cancun);
+        let c2 = gas_used(&format!("{store}6000600a60166000f5"), Fork::Cancun);
+        assert_eq!(c2, c1 + 3 + 6);
+        // EIP-3860: init code over 49152 bytes halts from Shanghai.
+        let big = "61c001600060 00f0".replace(' ', "");
+        assert_eq!(run(&big, Fork::Shanghai).0.exit, Exit::CreateInitCodeTooLarge);
+        assert_eq!(run(&big, Fork::Paris).0.exit, Exit::Stop);
+    }
+
+    #[test]
+    fn calldata_and_code() {
+        assert_eq!(eval("38", Fork::Cancun), U256::from(9));
+        // CODECOPY(0, 0, 1) then MLOAD(0): the first byte is 0x60.
+        assert_eq!(eval("60016000600039600051", Fork::Cancun), U256::from(0x60) << 248);
+        assert_eq!(eval("6000356000", Fork::Cancun), U256::ZERO);
+        assert_eq!(eval("36", Fork::Cancun), U256::ZERO);
+        // KECCAK256 of nothing.
+        assert_eq!(
+            eval("6000600020", Fork::Cancun),
+            U256::from_be_bytes(alloy_primitives::KECCAK256_EMPTY.0)
+        );
+        assert_eq!(gas_used("6020600020", Fork::Cancun), 3 + 3 + 30 + 6 + 3);
+    }
+
+    #[test]
+    fn hooks_count_steps_in_nested_frames() {
+        let (r, host) =
+            run_with::<CountingHooks>(&call_code("f1", 0), Fork::Cancun, 1_000_000, with_callee);
+        assert_eq!(r.outcome, Outcome::Success);
+        // Caller: 7 pushes, CALL, PUSH, MSTORE, PUSH, PUSH, RETURN = 13; callee: 6.
+        assert_eq!(host.hooks.steps, 13 + 6);
+        assert_eq!(host.hooks.after, 12 + 5);
+        assert_eq!((host.hooks.enters, host.hooks.exits), (2, 2));
+    }
+}
