@@ -1,8 +1,8 @@
 //! The `Database` trait (accounts, storage, code by hash) and the in-memory default.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use evm_bytecode::AnalyzedCode;
 
@@ -21,7 +21,12 @@ pub struct AccountInfo {
 
 impl Default for AccountInfo {
     fn default() -> Self {
-        Self { balance: U256::ZERO, nonce: 0, code_hash: alloy_primitives::KECCAK256_EMPTY, code: None }
+        Self {
+            balance: U256::ZERO,
+            nonce: 0,
+            code_hash: alloy_primitives::KECCAK256_EMPTY,
+            code: None,
+        }
     }
 }
 
@@ -32,12 +37,19 @@ impl AccountInfo {
             return Self { balance, nonce, ..Self::default() };
         }
         let hash = keccak256(&code);
-        Self { balance, nonce, code_hash: hash, code: Some(Arc::new(AnalyzedCode::with_hash(code, hash))) }
+        Self {
+            balance,
+            nonce,
+            code_hash: hash,
+            code: Some(Arc::new(AnalyzedCode::with_hash(code, hash))),
+        }
     }
 
     /// EIP-161 empty: no code, zero nonce, zero balance.
     pub fn is_empty(&self) -> bool {
-        self.balance.is_zero() && self.nonce == 0 && self.code_hash == alloy_primitives::KECCAK256_EMPTY
+        self.balance.is_zero()
+            && self.nonce == 0
+            && self.code_hash == alloy_primitives::KECCAK256_EMPTY
     }
 }
 
@@ -51,6 +63,12 @@ pub trait Database {
     fn storage(&mut self, address: Address, key: U256) -> U256;
     /// Hash of block `number` (zero when unknown).
     fn block_hash(&mut self, number: u64) -> B256;
+    /// Whether the account has any non-zero storage slot (EIP-7610 collision check).
+    /// The default reports `false`; databases that can tell should override it.
+    fn has_storage(&mut self, address: Address) -> bool {
+        let _ = address;
+        false
+    }
 }
 
 /// One account in [`InMemoryDb`].
@@ -107,5 +125,9 @@ impl Database for InMemoryDb {
 
     fn block_hash(&mut self, number: u64) -> B256 {
         self.block_hashes.get(&number).copied().unwrap_or_default()
+    }
+
+    fn has_storage(&mut self, address: Address) -> bool {
+        self.accounts.get(&address).is_some_and(|a| a.storage.values().any(|v| !v.is_zero()))
     }
 }

@@ -3,18 +3,23 @@
 //! Users import this crate. It joins `evm-interp` (execution), `evm-precompiles` and
 //! `evm-bytecode`; it is the only crate that knows all of them.
 
+pub mod auth;
+mod context;
 pub mod db;
 pub mod error;
-pub mod tx;
-pub mod vm;
+pub mod gas;
+mod journal;
 pub mod root;
 #[cfg(feature = "statetest")]
 pub mod statetest;
+pub mod tx;
+pub mod vm;
 
 pub use alloy_primitives::{Address, B256, Bytes, Log, U256};
 pub use db::{AccountInfo, Database, DbAccount, InMemoryDb};
 pub use error::{Error, InvalidTx};
 pub use evm_bytecode::{AnalyzedCode, Fork};
 pub use evm_interp::{BlockEnv, Hooks, NoHooks};
-pub use tx::{AccessListItem, Authorization, Tx};
+pub use gas::{IntrinsicGas, intrinsic_gas};
+pub use tx::{AccessListItem, Authorization, Tx, TxType};
 pub use vm::{AccountChange, ExecResult, ResultAndState, StateChanges, Status, Vm, VmBuilder};

@@ -31,6 +31,21 @@ pub struct Authorization {
     pub s: U256,
 }
 
+/// The transaction envelope type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TxType {
+    /// Legacy (type 0).
+    Legacy,
+    /// EIP-2930 access list (type 1).
+    AccessList,
+    /// EIP-1559 fee market (type 2).
+    FeeMarket,
+    /// EIP-4844 blob (type 3).
+    Blob,
+    /// EIP-7702 set code (type 4).
+    SetCode,
+}
+
 /// A transaction, already decoded; `caller` is the recovered sender.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tx {
@@ -62,4 +77,26 @@ pub struct Tx {
     pub authorization_list: Option<Vec<Authorization>>,
     /// Chain id the transaction is signed for, if any.
     pub chain_id: Option<U256>,
+}
+
+impl Tx {
+    /// The envelope type implied by the fields that are set.
+    pub fn tx_type(&self) -> TxType {
+        if self.authorization_list.is_some() {
+            TxType::SetCode
+        } else if self.blob_hashes.is_some() {
+            TxType::Blob
+        } else if self.max_fee_per_gas.is_some() {
+            TxType::FeeMarket
+        } else if self.access_list.is_some() {
+            TxType::AccessList
+        } else {
+            TxType::Legacy
+        }
+    }
+
+    /// Number of blobs (zero for non-blob transactions).
+    pub fn blob_count(&self) -> usize {
+        self.blob_hashes.as_ref().map_or(0, Vec::len)
+    }
 }

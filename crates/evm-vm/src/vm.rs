@@ -1,11 +1,20 @@
-//! The `Vm` builder and transaction execution (STUB of the public API).
+//! The `Vm` facade: builder, transaction validation and execution, and commit.
+//!
+//! `transact` validates a transaction against the fork, block and sender, buys gas, warms the
+//! EIP-2929 sets, applies EIP-7702 authorizations, runs the top-level call or creation through
+//! [`crate::context::Context`], settles refunds and fees, and returns the state changes without
+//! touching the database; `commit` applies them.
 
-use std::collections::HashMap;
-
+use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, Bytes, Log, U256};
-use evm_interp::{BlockEnv, Exit, Hooks, NoHooks};
+use evm_interp::{BlockEnv, CallInputs, CallKind, Exit, Hooks, NoHooks, Outcome, TxEnv};
+use evm_precompiles::PrecompileSet;
 
-use crate::{AccountInfo, Database, Error, Fork, Tx};
+use crate::context::Context;
+use crate::gas::{self, BlobParams, GAS_PER_BLOB, MAX_INITCODE_SIZE, TX_GAS_LIMIT_CAP};
+use crate::journal::{Journal, delegation_target};
+use crate::tx::TxType;
+use crate::{AccountInfo, Database, Error, Fork, InvalidTx, Tx};
 
 /// How a transaction's execution ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +82,13 @@ pub struct VmBuilder<DB, H = NoHooks> {
 impl<DB: Database> VmBuilder<DB, NoHooks> {
     /// A builder over `db` for the latest fork and a default block.
     pub fn new(db: DB) -> Self {
-        Self { fork: Fork::LATEST, block: BlockEnv::default(), excess_blob_gas: None, db, hooks: NoHooks }
+        Self {
+            fork: Fork::LATEST,
+            block: BlockEnv::default(),
+            excess_blob_gas: None,
+            db,
+            hooks: NoHooks,
+        }
     }
 }
 
@@ -95,11 +110,30 @@ impl<DB: Database, H: Hooks> VmBuilder<DB, H> {
     }
     /// Installs hooks.
     pub fn hooks<H2: Hooks>(self, hooks: H2) -> VmBuilder<DB, H2> {
-        VmBuilder { fork: self.fork, block: self.block, excess_blob_gas: self.excess_blob_gas, db: self.db, hooks }
+        VmBuilder {
+            fork: self.fork,
+            block: self.block,
+            excess_blob_gas: self.excess_blob_gas,
+            db: self.db,
+            hooks,
+        }
     }
-    /// Builds the VM.
+    /// Builds the VM; derives the block's blob base fee from the excess blob gas.
     pub fn build(self) -> Vm<DB, H> {
-        Vm { fork: self.fork, block: self.block, excess_blob_gas: self.excess_blob_gas, db: self.db, hooks: self.hooks }
+        let mut block = self.block;
+        if let (Some(excess), Some(params)) =
+            (self.excess_blob_gas, BlobParams::for_fork(self.fork))
+        {
+            block.blob_basefee = gas::blob_basefee(excess, params.update_fraction);
+        }
+        Vm {
+            fork: self.fork,
+            block,
+            excess_blob_gas: self.excess_blob_gas,
+            db: self.db,
+            hooks: self.hooks,
+            precompiles: PrecompileSet::for_fork(self.fork),
+        }
     }
 }
 
@@ -111,17 +145,289 @@ pub struct Vm<DB, H = NoHooks> {
     excess_blob_gas: Option<u64>,
     db: DB,
     hooks: H,
+    precompiles: PrecompileSet,
+}
+
+/// What validation hands to execution.
+struct Validated {
+    intrinsic: gas::IntrinsicGas,
+    gas_price: U256,
+    blob_gas_used: u64,
 }
 
 impl<DB: Database, H: Hooks> Vm<DB, H> {
-    /// Validates and executes `tx` without changing the database.
-    pub fn transact(&mut self, tx: &Tx) -> Result<ResultAndState, Error> {
-        let _ = (tx, &self.fork, &self.block, &self.excess_blob_gas, &self.hooks);
-        todo!("vm")
+    /// The fork.
+    pub fn fork(&self) -> Fork {
+        self.fork
     }
 
-    /// Applies state changes to the database. Requires `DB: DatabaseCommit`-like access;
-    /// implemented for [`crate::InMemoryDb`].
+    /// The block environment (with the derived blob base fee).
+    pub fn block(&self) -> &BlockEnv {
+        &self.block
+    }
+
+    /// The excess blob gas the VM was built with.
+    pub fn excess_blob_gas(&self) -> Option<u64> {
+        self.excess_blob_gas
+    }
+
+    /// The precompiles of this VM.
+    pub fn precompiles_mut(&mut self) -> &mut PrecompileSet {
+        &mut self.precompiles
+    }
+
+    /// The hooks.
+    pub fn hooks_mut(&mut self) -> &mut H {
+        &mut self.hooks
+    }
+
+    /// Checks everything that does not need state: type, fees, gas limits, blobs.
+    fn validate_static(&self, tx: &Tx) -> Result<Validated, InvalidTx> {
+        let fork = self.fork;
+        let block = &self.block;
+        let tx_type = tx.tx_type();
+        let since = match tx_type {
+            TxType::Legacy => Fork::Frontier,
+            TxType::AccessList => Fork::Berlin,
+            TxType::FeeMarket => Fork::London,
+            TxType::Blob => Fork::Cancun,
+            TxType::SetCode => Fork::Prague,
+        };
+        if fork < since {
+            return Err(InvalidTx::TypeNotSupported { tx_type, fork });
+        }
+
+        let intrinsic = gas::intrinsic_gas(tx, fork);
+        let required = intrinsic.initial.max(intrinsic.floor);
+        if tx.gas_limit < required {
+            return Err(InvalidTx::IntrinsicGasTooLow {
+                gas_limit: tx.gas_limit,
+                intrinsic: required,
+            });
+        }
+        if tx.nonce == u64::MAX {
+            return Err(InvalidTx::NonceMaxValue);
+        }
+        if fork >= Fork::Shanghai && tx.to.is_none() && tx.data.len() > MAX_INITCODE_SIZE {
+            return Err(InvalidTx::InitcodeTooLarge {
+                size: tx.data.len(),
+                max: MAX_INITCODE_SIZE,
+            });
+        }
+        if fork >= Fork::Osaka && tx.gas_limit > TX_GAS_LIMIT_CAP {
+            return Err(InvalidTx::GasLimitCapExceeded {
+                gas_limit: tx.gas_limit,
+                cap: TX_GAS_LIMIT_CAP,
+            });
+        }
+        if U256::from(tx.gas_limit) > block.gas_limit {
+            return Err(InvalidTx::GasLimitExceedsBlock {
+                gas_limit: tx.gas_limit,
+                block_gas_limit: block.gas_limit,
+            });
+        }
+
+        let gas_price = match tx.max_fee_per_gas {
+            Some(max_fee) => {
+                let priority = tx.max_priority_fee_per_gas.unwrap_or_default();
+                if priority > max_fee {
+                    return Err(InvalidTx::PriorityFeeTooHigh { priority, fee_cap: max_fee });
+                }
+                if max_fee < block.basefee {
+                    return Err(InvalidTx::FeeCapTooLow {
+                        fee_cap: max_fee,
+                        basefee: block.basefee,
+                    });
+                }
+                max_fee.min(block.basefee.saturating_add(priority))
+            }
+            None => {
+                if fork >= Fork::London && tx.gas_price < block.basefee {
+                    return Err(InvalidTx::FeeCapTooLow {
+                        fee_cap: tx.gas_price,
+                        basefee: block.basefee,
+                    });
+                }
+                tx.gas_price
+            }
+        };
+
+        let mut blob_gas_used = 0;
+        if let Some(hashes) = &tx.blob_hashes {
+            if tx.to.is_none() {
+                return Err(InvalidTx::CreateNotAllowed(tx_type));
+            }
+            if hashes.is_empty() {
+                return Err(InvalidTx::EmptyBlobs);
+            }
+            if hashes.iter().any(|h| h[0] != 0x01) {
+                return Err(InvalidTx::InvalidBlobVersionedHash);
+            }
+            let params = BlobParams::for_fork(fork).unwrap_or(BlobParams {
+                max_blobs_per_block: 0,
+                max_blobs_per_tx: 0,
+                update_fraction: 1,
+            });
+            let max = params.max_blobs_per_tx.min(params.max_blobs_per_block) as usize;
+            if hashes.len() > max {
+                return Err(InvalidTx::TooManyBlobs { count: hashes.len(), max });
+            }
+            let fee_cap = tx.max_fee_per_blob_gas.unwrap_or_default();
+            if fee_cap < block.blob_basefee {
+                return Err(InvalidTx::BlobFeeCapTooLow {
+                    fee_cap,
+                    blob_basefee: block.blob_basefee,
+                });
+            }
+            blob_gas_used = GAS_PER_BLOB * hashes.len() as u64;
+        }
+
+        if let Some(auths) = &tx.authorization_list {
+            if tx.to.is_none() {
+                return Err(InvalidTx::CreateNotAllowed(tx_type));
+            }
+            if auths.is_empty() {
+                return Err(InvalidTx::EmptyAuthorizationList);
+            }
+        }
+        Ok(Validated { intrinsic, gas_price, blob_gas_used })
+    }
+
+    /// Validates and executes `tx` without changing the database.
+    pub fn transact(&mut self, tx: &Tx) -> Result<ResultAndState, Error> {
+        let fork = self.fork;
+        let v = self.validate_static(tx)?;
+        let Self { block, db, hooks, precompiles, .. } = self;
+        let block: &BlockEnv = block;
+        let mut journal = Journal::new(db, fork);
+
+        // Sender checks.
+        let sender = journal.account(tx.caller);
+        let (account_nonce, balance, code_hash) =
+            (sender.info.nonce, sender.info.balance, sender.info.code_hash);
+        if account_nonce > tx.nonce {
+            return Err(InvalidTx::NonceTooLow { tx: tx.nonce, account: account_nonce }.into());
+        }
+        if account_nonce < tx.nonce {
+            return Err(InvalidTx::NonceTooHigh { tx: tx.nonce, account: account_nonce }.into());
+        }
+        let gas_limit = U256::from(tx.gas_limit);
+        let max_price = tx.max_fee_per_gas.unwrap_or(tx.gas_price);
+        let blob_max =
+            tx.max_fee_per_blob_gas.unwrap_or_default().checked_mul(U256::from(v.blob_gas_used));
+        let required = gas_limit
+            .checked_mul(max_price)
+            .and_then(|g| g.checked_add(tx.value))
+            .and_then(|g| blob_max.and_then(|b| g.checked_add(b)));
+        match required {
+            Some(required) if required <= balance => {}
+            _ => {
+                return Err(InvalidTx::InsufficientFunds {
+                    balance,
+                    required: required.unwrap_or(U256::MAX),
+                }
+                .into());
+            }
+        }
+        if code_hash != alloy_primitives::KECCAK256_EMPTY {
+            let code = journal.code(tx.caller);
+            if delegation_target(code.original()).is_none() {
+                return Err(InvalidTx::SenderNotEoa.into());
+            }
+        }
+
+        // Buy gas, bump the nonce.
+        let gas_cost = gas_limit * v.gas_price + U256::from(v.blob_gas_used) * block.blob_basefee;
+        journal.set_balance(tx.caller, balance - gas_cost);
+        journal.set_nonce(tx.caller, account_nonce + 1);
+
+        // EIP-2929 warm sets.
+        let target = tx.to.unwrap_or_else(|| tx.caller.create(tx.nonce));
+        journal.prewarm(tx.caller);
+        journal.prewarm(target);
+        for address in precompiles.addresses() {
+            journal.prewarm(address);
+        }
+        if fork >= Fork::Shanghai {
+            journal.prewarm(block.coinbase);
+        }
+        for item in tx.access_list.iter().flatten() {
+            journal.prewarm(item.address);
+            for key in &item.storage_keys {
+                journal.prewarm_slot(item.address, U256::from_be_bytes(key.0));
+            }
+        }
+
+        let tx_env = TxEnv {
+            origin: tx.caller,
+            gas_price: v.gas_price,
+            blob_hashes: tx.blob_hashes.clone().unwrap_or_default(),
+        };
+        let mut ctx = Context::new(journal, hooks, block, tx_env, fork, precompiles);
+        let mut refund: i64 = 0;
+        if let Some(auths) = &tx.authorization_list {
+            refund += crate::auth::apply_authorizations(&mut ctx.journal, auths, block.chain_id);
+        }
+
+        let gas = tx.gas_limit - v.intrinsic.initial;
+        let mut memory = evm_interp::SharedMemory::new();
+        let res = match tx.to {
+            Some(to) => {
+                let inputs = CallInputs {
+                    kind: CallKind::Call,
+                    code_address: to,
+                    target_address: to,
+                    caller: tx.caller,
+                    value: tx.value,
+                    transfers_value: true,
+                    input: tx.data.clone(),
+                    gas_limit: gas,
+                    is_static: false,
+                };
+                ctx.call_frame(&inputs, 0, &mut memory)
+            }
+            None => {
+                ctx.create_frame(tx.caller, target, tx.value, tx.data.clone(), gas, 0, &mut memory)
+            }
+        };
+        let outcome = res.outcome();
+        if outcome == Outcome::Success {
+            refund += res.gas_refund;
+        }
+
+        // Refunds, the EIP-7623 floor, fees.
+        let used_before_refund = tx.gas_limit - res.gas_left;
+        let quotient = if fork >= Fork::London { 5 } else { 2 };
+        let refunded = (refund.max(0) as u64).min(used_before_refund / quotient);
+        let gas_used = (used_before_refund - refunded).max(v.intrinsic.floor);
+        let mut journal = ctx.journal;
+        let leftover = U256::from(tx.gas_limit - gas_used) * v.gas_price;
+        journal.add_balance(tx.caller, leftover);
+        let tip = if fork >= Fork::London { v.gas_price - block.basefee } else { v.gas_price };
+        journal.add_balance(block.coinbase, U256::from(gas_used) * tip);
+
+        let (state, logs) = journal.finish();
+        let status = match outcome {
+            Outcome::Success => Status::Success,
+            Outcome::Revert => Status::Revert,
+            Outcome::Halt => Status::Halt(res.exit),
+        };
+        let result = ExecResult {
+            status,
+            output: if tx.to.is_none() && outcome == Outcome::Success {
+                Bytes::new()
+            } else {
+                res.output
+            },
+            created_address: if outcome == Outcome::Success { res.address } else { None },
+            gas_used,
+            gas_refunded: refunded,
+            logs: if outcome == Outcome::Success { logs } else { Vec::new() },
+        };
+        Ok(ResultAndState { result, state })
+    }
+
+    /// The database.
     pub fn db(&self) -> &DB {
         &self.db
     }
@@ -140,7 +446,33 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
 impl<H: Hooks> Vm<crate::InMemoryDb, H> {
     /// Applies `state` to the in-memory database.
     pub fn commit(&mut self, state: StateChanges) {
-        let _ = state;
-        todo!("commit")
+        self.db.commit(state);
+    }
+}
+
+impl crate::InMemoryDb {
+    /// Applies state changes: deletions, re-creations (old storage dropped), new code, slots.
+    pub fn commit(&mut self, state: StateChanges) {
+        for (address, change) in state {
+            if change.deleted {
+                self.accounts.remove(&address);
+                continue;
+            }
+            let account = self.accounts.entry(address).or_default();
+            if change.created {
+                account.storage.clear();
+            }
+            if let Some(code) = &change.info.code {
+                self.codes.entry(change.info.code_hash).or_insert_with(|| code.clone());
+            }
+            account.info = change.info;
+            for (key, value) in change.storage {
+                if value.is_zero() {
+                    account.storage.remove(&key);
+                } else {
+                    account.storage.insert(key, value);
+                }
+            }
+        }
     }
 }

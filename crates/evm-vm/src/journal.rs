@@ -1,0 +1,433 @@
+//! Journaled state of one transaction: the accounts and slots it touched, warm sets, transient
+//! storage, logs, and an undo log so every call frame can be reverted.
+//!
+//! It reads through to a [`Database`] and never writes to it: [`Journal::finish`] turns the
+//! cached accounts into [`StateChanges`] for the caller to commit.
+
+use std::sync::Arc;
+
+use alloy_primitives::map::{HashMap, HashSet};
+use alloy_primitives::{Address, B256, KECCAK256_EMPTY, Log, U256};
+use evm_bytecode::AnalyzedCode;
+
+use crate::vm::{AccountChange, StateChanges};
+use crate::{AccountInfo, Database, Fork};
+
+/// The RIPEMD-160 precompile, whose touch survives reverts (mainnet block 2675119 quirk).
+pub(crate) const RIPEMD160: Address = Address::with_last_byte(3);
+
+/// EIP-7702 delegation designator prefix.
+pub(crate) const DELEGATION_PREFIX: [u8; 3] = [0xef, 0x01, 0x00];
+
+/// The delegate of an EIP-7702 designator `0xef0100 || address`, if `code` is one.
+pub(crate) fn delegation_target(code: &[u8]) -> Option<Address> {
+    if code.len() == 23 && code[..3] == DELEGATION_PREFIX {
+        Some(Address::from_slice(&code[3..]))
+    } else {
+        None
+    }
+}
+
+/// One storage slot: its value at the start of the transaction and now.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Slot {
+    /// Value when first loaded in this transaction.
+    pub(crate) original: U256,
+    /// Current value.
+    pub(crate) present: U256,
+}
+
+/// A cached account.
+#[derive(Clone, Debug)]
+pub(crate) struct Account {
+    pub(crate) info: AccountInfo,
+    /// The account was in the database when loaded.
+    pub(crate) loaded_exists: bool,
+    /// Touched (EIP-161) or modified in this transaction.
+    pub(crate) touched: bool,
+    /// Created by CREATE/CREATE2 (or the creation tx) in this transaction.
+    pub(crate) created: bool,
+    /// Scheduled for deletion by SELFDESTRUCT.
+    pub(crate) destroyed: bool,
+    /// Slots read or written in this transaction.
+    pub(crate) storage: HashMap<U256, Slot>,
+}
+
+impl Account {
+    /// Exists in the state (pre-EIP-161 meaning): loaded from the database or touched since.
+    pub(crate) fn exists(&self) -> bool {
+        self.loaded_exists || self.touched
+    }
+
+    /// EIP-161 empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.info.is_empty()
+    }
+}
+
+/// One undo record.
+#[derive(Debug)]
+enum Entry {
+    Warm(Address),
+    WarmSlot(Address, U256),
+    Touch(Address),
+    Balance(Address, U256),
+    Nonce(Address, u64),
+    Code(Address, B256, Option<Arc<AnalyzedCode>>),
+    Storage(Address, U256, U256),
+    Transient(Address, U256, U256),
+    Created(Address),
+    Destroyed(Address),
+}
+
+/// A point to revert to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Checkpoint {
+    journal: usize,
+    logs: usize,
+}
+
+/// The transaction's state view over a database.
+#[derive(Debug)]
+pub(crate) struct Journal<'a, DB> {
+    pub(crate) db: &'a mut DB,
+    pub(crate) fork: Fork,
+    accounts: HashMap<Address, Account>,
+    warm: HashSet<Address>,
+    warm_slots: HashSet<(Address, U256)>,
+    transient: HashMap<(Address, U256), U256>,
+    entries: Vec<Entry>,
+    pub(crate) logs: Vec<Log>,
+    empty_code: Arc<AnalyzedCode>,
+}
+
+impl<'a, DB: Database> Journal<'a, DB> {
+    /// An empty journal over `db`.
+    pub(crate) fn new(db: &'a mut DB, fork: Fork) -> Self {
+        Self {
+            db,
+            fork,
+            accounts: HashMap::default(),
+            warm: HashSet::default(),
+            warm_slots: HashSet::default(),
+            transient: HashMap::default(),
+            entries: Vec::new(),
+            logs: Vec::new(),
+            empty_code: Arc::new(AnalyzedCode::new(alloy_primitives::Bytes::new())),
+        }
+    }
+
+    /// The account, loaded from the database on first use.
+    pub(crate) fn account(&mut self, address: Address) -> &mut Account {
+        let db = &mut *self.db;
+        self.accounts.entry(address).or_insert_with(|| {
+            let info = db.basic(address);
+            Account {
+                loaded_exists: info.is_some(),
+                info: info.unwrap_or_default(),
+                touched: false,
+                created: false,
+                destroyed: false,
+                storage: HashMap::default(),
+            }
+        })
+    }
+
+    /// The account's code (loaded by hash on first use).
+    pub(crate) fn code(&mut self, address: Address) -> Arc<AnalyzedCode> {
+        let empty = self.empty_code.clone();
+        let db = &mut *self.db;
+        let acc = self.accounts.entry(address).or_insert_with(|| {
+            let info = db.basic(address);
+            Account {
+                loaded_exists: info.is_some(),
+                info: info.unwrap_or_default(),
+                touched: false,
+                created: false,
+                destroyed: false,
+                storage: HashMap::default(),
+            }
+        });
+        if let Some(code) = &acc.info.code {
+            return code.clone();
+        }
+        if acc.info.code_hash == KECCAK256_EMPTY {
+            return empty;
+        }
+        let code = db.code_by_hash(acc.info.code_hash);
+        acc.info.code = Some(code.clone());
+        code
+    }
+
+    /// Marks `address` warm; returns whether it was cold.
+    pub(crate) fn warm(&mut self, address: Address) -> bool {
+        let cold = self.warm.insert(address);
+        if cold {
+            self.entries.push(Entry::Warm(address));
+        }
+        cold
+    }
+
+    /// Marks `address` warm without journaling (transaction preamble).
+    pub(crate) fn prewarm(&mut self, address: Address) {
+        self.warm.insert(address);
+    }
+
+    /// Marks a slot warm without journaling (transaction preamble).
+    pub(crate) fn prewarm_slot(&mut self, address: Address, key: U256) {
+        self.warm_slots.insert((address, key));
+    }
+
+    /// Touches an account (EIP-161): it exists from now on and is reported in the changes.
+    pub(crate) fn touch(&mut self, address: Address) {
+        let acc = self.account(address);
+        if !acc.touched {
+            acc.touched = true;
+            self.entries.push(Entry::Touch(address));
+        }
+    }
+
+    /// Sets the balance (touches).
+    pub(crate) fn set_balance(&mut self, address: Address, balance: U256) {
+        self.touch(address);
+        let acc = self.account(address);
+        let old = std::mem::replace(&mut acc.info.balance, balance);
+        self.entries.push(Entry::Balance(address, old));
+    }
+
+    /// Adds to the balance, saturating (touches).
+    pub(crate) fn add_balance(&mut self, address: Address, amount: U256) {
+        let balance = self.account(address).info.balance.saturating_add(amount);
+        self.set_balance(address, balance);
+    }
+
+    /// Moves `value` from `from` to `to`; `false` (and nothing done) if `from` cannot pay.
+    pub(crate) fn transfer(&mut self, from: Address, to: Address, value: U256) -> bool {
+        let from_balance = self.account(from).info.balance;
+        let Some(rest) = from_balance.checked_sub(value) else { return false };
+        self.set_balance(from, rest);
+        self.add_balance(to, value);
+        true
+    }
+
+    /// Sets the nonce (touches).
+    pub(crate) fn set_nonce(&mut self, address: Address, nonce: u64) {
+        self.touch(address);
+        let acc = self.account(address);
+        let old = std::mem::replace(&mut acc.info.nonce, nonce);
+        self.entries.push(Entry::Nonce(address, old));
+    }
+
+    /// Increments the nonce, saturating (touches).
+    pub(crate) fn inc_nonce(&mut self, address: Address) {
+        let nonce = self.account(address).info.nonce.saturating_add(1);
+        self.set_nonce(address, nonce);
+    }
+
+    /// Replaces the code (touches).
+    pub(crate) fn set_code(&mut self, address: Address, code: Arc<AnalyzedCode>) {
+        self.touch(address);
+        let acc = self.account(address);
+        let (hash, code) =
+            if code.is_empty() { (KECCAK256_EMPTY, None) } else { (code.hash(), Some(code)) };
+        let old_hash = std::mem::replace(&mut acc.info.code_hash, hash);
+        let old_code = std::mem::replace(&mut acc.info.code, code);
+        self.entries.push(Entry::Code(address, old_hash, old_code));
+    }
+
+    /// Marks the account created in this transaction (its previous storage is gone).
+    pub(crate) fn mark_created(&mut self, address: Address) {
+        let acc = self.account(address);
+        if !acc.created {
+            acc.created = true;
+            self.entries.push(Entry::Created(address));
+        }
+    }
+
+    /// Schedules the account for deletion; returns whether it already was.
+    pub(crate) fn mark_destroyed(&mut self, address: Address) -> bool {
+        let acc = self.account(address);
+        if acc.destroyed {
+            return true;
+        }
+        acc.destroyed = true;
+        self.entries.push(Entry::Destroyed(address));
+        false
+    }
+
+    /// EIP-7610 collision: code, a non-zero nonce, or non-empty storage.
+    pub(crate) fn has_collision(&mut self, address: Address) -> bool {
+        let acc = self.account(address);
+        if acc.info.code_hash != KECCAK256_EMPTY || acc.info.nonce != 0 {
+            return true;
+        }
+        if acc.storage.values().any(|s| !s.present.is_zero()) {
+            return true;
+        }
+        let created = acc.created;
+        !created && self.db.has_storage(address)
+    }
+
+    /// A slot, loaded on first use; returns it and whether the access was cold (warms it).
+    pub(crate) fn sload(&mut self, address: Address, key: U256) -> (Slot, bool) {
+        let cold = self.warm_slots.insert((address, key));
+        if cold {
+            self.entries.push(Entry::WarmSlot(address, key));
+        }
+        (self.slot(address, key), cold)
+    }
+
+    fn slot(&mut self, address: Address, key: U256) -> Slot {
+        let db = &mut *self.db;
+        let acc = self.accounts.entry(address).or_insert_with(|| {
+            let info = db.basic(address);
+            Account {
+                loaded_exists: info.is_some(),
+                info: info.unwrap_or_default(),
+                touched: false,
+                created: false,
+                destroyed: false,
+                storage: HashMap::default(),
+            }
+        });
+        let created = acc.created;
+        let loaded_exists = acc.loaded_exists;
+        let slot = *acc.storage.entry(key).or_insert_with(|| {
+            let value =
+                if created || !loaded_exists { U256::ZERO } else { db.storage(address, key) };
+            Slot { original: value, present: value }
+        });
+        if created { Slot { original: U256::ZERO, ..slot } } else { slot }
+    }
+
+    /// Writes a slot; returns (original, present before the write, is_cold).
+    pub(crate) fn sstore(&mut self, address: Address, key: U256, value: U256) -> (Slot, bool) {
+        let (slot, cold) = self.sload(address, key);
+        self.touch(address);
+        let acc = self.account(address);
+        if let Some(s) = acc.storage.get_mut(&key) {
+            s.present = value;
+        }
+        self.entries.push(Entry::Storage(address, key, slot.present));
+        (slot, cold)
+    }
+
+    /// TLOAD.
+    pub(crate) fn tload(&self, address: Address, key: U256) -> U256 {
+        self.transient.get(&(address, key)).copied().unwrap_or_default()
+    }
+
+    /// TSTORE.
+    pub(crate) fn tstore(&mut self, address: Address, key: U256, value: U256) {
+        let old = if value.is_zero() {
+            self.transient.remove(&(address, key))
+        } else {
+            self.transient.insert((address, key), value)
+        };
+        let old = old.unwrap_or_default();
+        if old != value {
+            self.entries.push(Entry::Transient(address, key, old));
+        }
+    }
+
+    /// Adds a log.
+    pub(crate) fn log(&mut self, log: Log) {
+        self.logs.push(log);
+    }
+
+    /// A point to revert to.
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint { journal: self.entries.len(), logs: self.logs.len() }
+    }
+
+    /// Undoes everything since `cp`.
+    pub(crate) fn revert(&mut self, cp: Checkpoint) {
+        self.logs.truncate(cp.logs);
+        while self.entries.len() > cp.journal {
+            let Some(entry) = self.entries.pop() else { break };
+            match entry {
+                Entry::Warm(a) => {
+                    self.warm.remove(&a);
+                }
+                Entry::WarmSlot(a, k) => {
+                    self.warm_slots.remove(&(a, k));
+                }
+                Entry::Touch(a) => {
+                    if a == RIPEMD160 && self.fork >= Fork::SpuriousDragon {
+                        continue;
+                    }
+                    if let Some(acc) = self.accounts.get_mut(&a) {
+                        acc.touched = false;
+                    }
+                }
+                Entry::Balance(a, v) => {
+                    if let Some(acc) = self.accounts.get_mut(&a) {
+                        acc.info.balance = v;
+                    }
+                }
+                Entry::Nonce(a, v) => {
+                    if let Some(acc) = self.accounts.get_mut(&a) {
+                        acc.info.nonce = v;
+                    }
+                }
+                Entry::Code(a, h, c) => {
+                    if let Some(acc) = self.accounts.get_mut(&a) {
+                        acc.info.code_hash = h;
+                        acc.info.code = c;
+                    }
+                }
+                Entry::Storage(a, k, v) => {
+                    if let Some(s) =
+                        self.accounts.get_mut(&a).and_then(|acc| acc.storage.get_mut(&k))
+                    {
+                        s.present = v;
+                    }
+                }
+                Entry::Transient(a, k, v) => {
+                    if v.is_zero() {
+                        self.transient.remove(&(a, k));
+                    } else {
+                        self.transient.insert((a, k), v);
+                    }
+                }
+                Entry::Created(a) => {
+                    if let Some(acc) = self.accounts.get_mut(&a) {
+                        acc.created = false;
+                    }
+                }
+                Entry::Destroyed(a) => {
+                    if let Some(acc) = self.accounts.get_mut(&a) {
+                        acc.destroyed = false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops undo records older than `cp` is not needed: records are kept until the
+    /// transaction ends. Returns the collected state changes and logs.
+    pub(crate) fn finish(self) -> (StateChanges, Vec<Log>) {
+        let clear_empty = self.fork >= Fork::SpuriousDragon;
+        let mut changes = StateChanges::default();
+        for (address, acc) in self.accounts {
+            if !acc.touched {
+                continue;
+            }
+            let deleted = acc.destroyed || (clear_empty && acc.is_empty());
+            let storage = if deleted {
+                HashMap::default()
+            } else {
+                acc.storage
+                    .iter()
+                    .filter(|(_, s)| acc.created || s.present != s.original)
+                    .map(|(k, s)| (*k, s.present))
+                    .collect()
+            };
+            changes.insert(
+                address,
+                AccountChange { info: acc.info, storage, created: acc.created, deleted },
+            );
+        }
+        (changes, self.logs)
+    }
+}
