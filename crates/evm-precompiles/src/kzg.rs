@@ -139,6 +139,35 @@ mod tests {
         assert!(tau_g2().is_some());
     }
 
+    // go-ethereum core/vm/testdata/precompiles/pointEvaluation.json (mainnet setup version).
+    const GETH_VECTOR: &str = "01e798154708fe7789429634053cbf9f99b619f9f084048927333fce637f549b564c0a11a0f704f4fc3e8acfe0f8245f0ad1347b378fbf96e206da11a5d3630624d25032e67a7e6a4910df5834b8fe70e6bcfeeac0352434196bdf4b2485d5a18f59a8d2a1a625a17f3fea0fe5eb8c896db3764f3185481bc22f91b4aaffcca25f26936857bc3a7c2539ea8ec3a952b7873033e038326e87ed3e1276fd140253fa08e9fc25fb2d9a98527fc22a2c9612fbeafdad446cbc7bcdbdcd780af2c16a";
+
+    #[test]
+    fn real_proof_verifies_and_tampering_fails() {
+        check(point_evaluation, GETH_VECTOR, &hex::encode(SUCCESS_OUTPUT), 50_000, Fork::Cancun);
+        let mut input = hex::decode(GETH_VECTOR).unwrap();
+        input[95] ^= 1; // y
+        assert_eq!(
+            point_evaluation(&input, 50_000, Fork::Cancun),
+            Err(PrecompileError::KzgProofMismatch)
+        );
+        input[95] ^= 1;
+        input[63] ^= 1; // z
+        assert_eq!(
+            point_evaluation(&input, 50_000, Fork::Cancun),
+            Err(PrecompileError::KzgProofMismatch)
+        );
+        input[63] ^= 1;
+        input[191] ^= 1; // proof: no longer a valid point (or a different one)
+        assert!(point_evaluation(&input, 50_000, Fork::Cancun).is_err());
+        input[191] ^= 1;
+        input[0] = 2; // version byte
+        assert_eq!(
+            point_evaluation(&input, 50_000, Fork::Cancun),
+            Err(PrecompileError::KzgVersionedHashMismatch)
+        );
+    }
+
     #[test]
     fn constant_polynomial_at_infinity() {
         // p(x) = 0: commitment and proof are the point at infinity, y = 0 for any z.
