@@ -476,3 +476,283 @@ impl crate::InMemoryDb {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AccessListItem, Authorization, InMemoryDb};
+    use alloy_primitives::{B256, address, keccak256};
+
+    const SENDER: Address = address!("a94f5374fce5edbc8e2a8697c15331677e6ebf0b");
+    const COINBASE: Address = address!("2adc25665018aa1fe0e6bc666dac8fc2697ff9ba");
+    const ONE_ETH: u64 = 1_000_000_000_000_000_000;
+
+    fn block() -> BlockEnv {
+        BlockEnv {
+            number: U256::from(1),
+            coinbase: COINBASE,
+            gas_limit: U256::from(30_000_000),
+            basefee: U256::from(7),
+            chain_id: U256::from(1),
+            ..BlockEnv::default()
+        }
+    }
+
+    fn db_with(accounts: &[(Address, u64, &str)]) -> InMemoryDb {
+        let mut db = InMemoryDb::default();
+        db.insert_account(SENDER, U256::from(ONE_ETH), 0, Bytes::new(), []);
+        for (a, balance, code) in accounts {
+            let code = Bytes::from(hex::decode(code).unwrap());
+            db.insert_account(*a, U256::from(*balance), 0, code, []);
+        }
+        db
+    }
+
+    fn call(to: Address) -> Tx {
+        Tx {
+            caller: SENDER,
+            to: Some(to),
+            gas_limit: 100_000,
+            gas_price: U256::from(10),
+            ..Tx::default()
+        }
+    }
+
+    fn run(db: InMemoryDb, fork: Fork, tx: &Tx) -> (Result<ExecResult, Error>, InMemoryDb) {
+        let mut vm = VmBuilder::new(db).fork(fork).block(block()).build();
+        match vm.transact(tx) {
+            Ok(out) => {
+                vm.commit(out.state);
+                (Ok(out.result), vm.into_db())
+            }
+            Err(e) => (Err(e), vm.into_db()),
+        }
+    }
+
+    #[track_caller]
+    fn invalid(db: InMemoryDb, fork: Fork, tx: &Tx) -> InvalidTx {
+        match run(db, fork, tx).0 {
+            Err(Error::InvalidTx(e)) => e,
+            other => panic!("expected an invalid tx, got {other:?}"),
+        }
+    }
+
+    fn balance(db: &InMemoryDb, a: Address) -> Option<U256> {
+        db.accounts.get(&a).map(|acc| acc.info.balance)
+    }
+
+    #[test]
+    fn value_transfer_pays_fees_and_bumps_nonce() {
+        let to = Address::with_last_byte(0x42);
+        let tx = Tx { value: U256::from(1000), ..call(to) };
+        let (res, db) = run(db_with(&[]), Fork::Cancun, &tx);
+        let res = res.unwrap();
+        assert_eq!(res.status, Status::Success);
+        assert_eq!(res.gas_used, 21_000);
+        assert_eq!(balance(&db, to), Some(U256::from(1000)));
+        let spent = U256::from(1000 + 21_000 * 10);
+        assert_eq!(balance(&db, SENDER), Some(U256::from(ONE_ETH) - spent));
+        assert_eq!(balance(&db, COINBASE), Some(U256::from(21_000 * 3)));
+        assert_eq!(db.accounts[&SENDER].info.nonce, 1);
+    }
+
+    #[test]
+    fn pre_london_coinbase_gets_full_gas_price() {
+        let tx = call(Address::with_last_byte(0x42));
+        let (res, db) = run(db_with(&[]), Fork::Berlin, &tx);
+        assert_eq!(res.unwrap().gas_used, 21_000);
+        assert_eq!(balance(&db, COINBASE), Some(U256::from(21_000 * 10)));
+    }
+
+    #[test]
+    fn create_derives_address_from_sender_and_nonce() {
+        // PUSH1 1 PUSH1 0 MSTORE8 PUSH1 1 PUSH1 0 RETURN: deploys the single byte 0x01.
+        let init = hex::decode("600160005360016000f3").unwrap();
+        let tx = Tx { to: None, data: init.into(), gas_limit: 200_000, ..call(Address::ZERO) };
+        let (res, db) = run(db_with(&[]), Fork::Cancun, &tx);
+        let res = res.unwrap();
+        let expected = SENDER.create(0);
+        assert_eq!(res.status, Status::Success);
+        assert_eq!(res.created_address, Some(expected));
+        let created = &db.accounts[&expected];
+        assert_eq!(created.info.nonce, 1);
+        assert_eq!(created.info.code_hash, keccak256([1u8]));
+        assert_eq!(db.accounts[&SENDER].info.nonce, 1);
+    }
+
+    #[test]
+    fn create2_address() {
+        let salt = B256::with_last_byte(7);
+        let code = [0u8; 0];
+        assert_eq!(SENDER.create2(salt, keccak256(code)), SENDER.create2_from_code(salt, code));
+    }
+
+    #[test]
+    fn nested_revert_undoes_callee_storage() {
+        let a = Address::with_last_byte(0xaa);
+        let b = Address::with_last_byte(0xbb);
+        // B: SSTORE(0, 1) then REVERT(0, 0).
+        let code_b = "600160005560006000fd";
+        // A: CALL(gas, B, 0, 0, 0, 0, 0), SSTORE(0, result), SSTORE(1, 2).
+        let code_a = format!("6000600060006000600073{}5af1600055600260015500", hex::encode(b));
+        let db = db_with(&[(a, 0, code_a.as_str()), (b, 0, code_b)]);
+        let (res, db) = run(db, Fork::Cancun, &call(a));
+        assert_eq!(res.unwrap().status, Status::Success);
+        assert!(db.accounts[&b].storage.is_empty());
+        assert_eq!(db.accounts[&a].storage.get(&U256::ZERO), None);
+        assert_eq!(db.accounts[&a].storage.get(&U256::from(1)), Some(&U256::from(2)));
+    }
+
+    #[test]
+    fn touched_empty_account_is_deleted_from_spurious_dragon() {
+        let empty = Address::with_last_byte(0x55);
+        let (_, db) = run(db_with(&[(empty, 0, "")]), Fork::SpuriousDragon, &call(empty));
+        assert!(!db.accounts.contains_key(&empty));
+        let (_, db) = run(db_with(&[(empty, 0, "")]), Fork::Tangerine, &call(empty));
+        assert!(db.accounts.contains_key(&empty));
+    }
+
+    #[test]
+    fn call_to_missing_account_creates_it_before_spurious_dragon() {
+        let missing = Address::with_last_byte(0x56);
+        let (_, db) = run(db_with(&[]), Fork::Homestead, &call(missing));
+        assert_eq!(balance(&db, missing), Some(U256::ZERO));
+        let (_, db) = run(db_with(&[]), Fork::Byzantium, &call(missing));
+        assert_eq!(balance(&db, missing), None);
+    }
+
+    #[test]
+    fn nonce_errors() {
+        let to = Address::with_last_byte(1);
+        let tx = Tx { nonce: 1, ..call(to) };
+        assert_eq!(
+            invalid(db_with(&[]), Fork::Cancun, &tx),
+            InvalidTx::NonceTooHigh { tx: 1, account: 0 }
+        );
+        let mut db = db_with(&[]);
+        db.insert_account(SENDER, U256::from(ONE_ETH), 5, Bytes::new(), []);
+        assert_eq!(
+            invalid(db, Fork::Cancun, &call(to)),
+            InvalidTx::NonceTooLow { tx: 0, account: 5 }
+        );
+        let tx = Tx { nonce: u64::MAX, ..call(to) };
+        assert_eq!(invalid(db_with(&[]), Fork::Cancun, &tx), InvalidTx::NonceMaxValue);
+    }
+
+    #[test]
+    fn funds_and_gas_errors() {
+        let to = Address::with_last_byte(1);
+        let tx = Tx { value: U256::from(ONE_ETH), ..call(to) };
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::Cancun, &tx),
+            InvalidTx::InsufficientFunds { .. }
+        ));
+        let tx = Tx { gas_limit: 20_999, ..call(to) };
+        assert_eq!(
+            invalid(db_with(&[]), Fork::Cancun, &tx),
+            InvalidTx::IntrinsicGasTooLow { gas_limit: 20_999, intrinsic: 21_000 }
+        );
+        let tx = Tx { gas_limit: 30_000_001, ..call(to) };
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::Cancun, &tx),
+            InvalidTx::GasLimitExceedsBlock { .. }
+        ));
+        let tx = Tx { gas_limit: (1 << 24) + 1, ..call(to) };
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::Osaka, &tx),
+            InvalidTx::GasLimitCapExceeded { .. }
+        ));
+        // EIP-7623: 100 non-zero bytes need a floor of 21000 + 4000.
+        let tx = Tx { data: vec![1; 100].into(), gas_limit: 24_000, ..call(to) };
+        assert_eq!(
+            invalid(db_with(&[]), Fork::Prague, &tx),
+            InvalidTx::IntrinsicGasTooLow { gas_limit: 24_000, intrinsic: 25_000 }
+        );
+    }
+
+    #[test]
+    fn fee_errors() {
+        let to = Address::with_last_byte(1);
+        let tx = Tx { gas_price: U256::from(6), ..call(to) };
+        assert!(matches!(invalid(db_with(&[]), Fork::London, &tx), InvalidTx::FeeCapTooLow { .. }));
+        let tx = Tx {
+            max_fee_per_gas: Some(U256::from(10)),
+            max_priority_fee_per_gas: Some(U256::from(11)),
+            ..call(to)
+        };
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::London, &tx),
+            InvalidTx::PriorityFeeTooHigh { .. }
+        ));
+        let tx = Tx { max_fee_per_gas: Some(U256::from(10)), ..call(to) };
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::Berlin, &tx),
+            InvalidTx::TypeNotSupported { tx_type: TxType::FeeMarket, .. }
+        ));
+        let tx = Tx { access_list: Some(vec![AccessListItem::default()]), ..call(to) };
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::Istanbul, &tx),
+            InvalidTx::TypeNotSupported { .. }
+        ));
+    }
+
+    #[test]
+    fn sender_with_code_is_rejected() {
+        let mut db = db_with(&[]);
+        db.insert_account(SENDER, U256::from(ONE_ETH), 0, Bytes::from_static(&[0x00]), []);
+        assert_eq!(
+            invalid(db, Fork::Cancun, &call(Address::with_last_byte(1))),
+            InvalidTx::SenderNotEoa
+        );
+    }
+
+    #[test]
+    fn blob_and_set_code_rules() {
+        let blob = |hashes: Vec<B256>| Tx {
+            blob_hashes: Some(hashes),
+            max_fee_per_gas: Some(U256::from(10)),
+            max_fee_per_blob_gas: Some(U256::from(1)),
+            ..call(Address::with_last_byte(1))
+        };
+        let good = B256::with_last_byte(1).with_first_byte(1);
+        assert_eq!(invalid(db_with(&[]), Fork::Cancun, &blob(vec![])), InvalidTx::EmptyBlobs);
+        assert_eq!(
+            invalid(db_with(&[]), Fork::Cancun, &blob(vec![B256::ZERO])),
+            InvalidTx::InvalidBlobVersionedHash
+        );
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::Cancun, &blob(vec![good; 7])),
+            InvalidTx::TooManyBlobs { count: 7, max: 6 }
+        ));
+        let tx = Tx { to: None, ..blob(vec![good]) };
+        assert_eq!(
+            invalid(db_with(&[]), Fork::Cancun, &tx),
+            InvalidTx::CreateNotAllowed(TxType::Blob)
+        );
+        let (res, _) = run(db_with(&[]), Fork::Cancun, &blob(vec![good]));
+        assert_eq!(res.unwrap().status, Status::Success);
+
+        let tx = Tx {
+            authorization_list: Some(vec![]),
+            max_fee_per_gas: Some(U256::from(10)),
+            ..call(Address::with_last_byte(1))
+        };
+        assert_eq!(invalid(db_with(&[]), Fork::Prague, &tx), InvalidTx::EmptyAuthorizationList);
+        let tx = Tx { authorization_list: Some(vec![Authorization::default()]), ..tx };
+        assert!(matches!(
+            invalid(db_with(&[]), Fork::Cancun, &tx),
+            InvalidTx::TypeNotSupported { .. }
+        ));
+    }
+
+    trait WithFirstByte {
+        fn with_first_byte(self, b: u8) -> Self;
+    }
+
+    impl WithFirstByte for B256 {
+        fn with_first_byte(mut self, b: u8) -> Self {
+            self.0[0] = b;
+            self
+        }
+    }
+}
