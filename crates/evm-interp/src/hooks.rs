@@ -46,3 +46,8 @@ pub struct NoHooks;
 impl Hooks for NoHooks {
     const ENABLED: bool = false;
 }
+
+// With `NoHooks` every `if H::Hooks::ENABLED` guard in the interpreter is `if false`, a constant
+// the compiler removes together with the hook call (the test `no_hook_runs_when_disabled` in
+// `interpreter.rs` checks the guards are all there).
+const _: () = assert!(!NoHooks::ENABLED);

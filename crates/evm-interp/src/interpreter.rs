@@ -11,7 +11,7 @@ use alloy_primitives::{Address, Bytes, U256};
 use crate::frame::Frame;
 use crate::hooks::{FrameView, Hooks};
 use crate::instructions::{Instr, instruction_table};
-use crate::spec::{FORK_TABLES, ForkTable};
+use crate::spec::{FORK_TABLES, ForkTable, OpEntry};
 use crate::stack::Stack;
 use crate::{AnalyzedCode, Fork, Host, Outcome, SharedMemory};
 
@@ -152,13 +152,8 @@ impl<H: Host> Interpreter<H> {
     ) {
         self.table[opcode as usize] = instr;
         let tables = self.fork_tables.get_or_insert_with(|| Box::new(FORK_TABLES));
-        let i = opcode as usize;
-        let max = crate::stack::STACK_LIMIT as i32 + pops as i32 - pushes as i32;
         for (fork, t) in Fork::ALL.iter().zip(tables.iter_mut()) {
-            t.gas[i] = static_gas;
-            t.defined[i] = *fork >= since;
-            t.stack_min[i] = pops as u16;
-            t.stack_max[i] = max.clamp(0, crate::stack::STACK_LIMIT as i32) as u16;
+            t.set(opcode, *fork >= since, static_gas, pops, pushes);
         }
     }
 
@@ -214,7 +209,8 @@ impl<H: Host> Interpreter<H> {
                 FrameResult { outcome, exit, gas_left: 0, gas_refund: 0, output: Bytes::new() }
             }
         };
-        let Frame { host, memory, .. } = frame;
+        let Frame { host, memory, stack, .. } = frame;
+        stack.recycle();
         if H::Hooks::ENABLED {
             host.hooks().call_exit(input.depth, outcome == Outcome::Success, &result.output);
         }
@@ -225,7 +221,7 @@ impl<H: Host> Interpreter<H> {
     /// The dispatch loop.
     #[inline]
     fn dispatch(&self, f: &mut Frame<'_, H>) -> Exit {
-        let fork_table = self.fork_table(f.fork);
+        let ops = &self.fork_table(f.fork).ops;
         loop {
             let pc = f.pc;
             let op = f.bytes[pc];
@@ -242,20 +238,21 @@ impl<H: Host> Interpreter<H> {
                 f.host.hooks().before_step(&view);
             }
             let i = op as usize;
-            if !fork_table.defined[i] {
-                core::hint::cold_path();
-                return Exit::InvalidOpcode;
-            }
+            let entry = ops[i];
             let len = f.stack.len();
-            if len < fork_table.stack_min[i] as usize {
+            if len < entry.stack_min as usize {
                 core::hint::cold_path();
-                return Exit::StackUnderflow;
+                return if entry.stack_min == OpEntry::UNDEFINED_MIN {
+                    Exit::InvalidOpcode
+                } else {
+                    Exit::StackUnderflow
+                };
             }
-            if len > fork_table.stack_max[i] as usize {
+            if len > entry.stack_max as usize {
                 core::hint::cold_path();
                 return Exit::StackOverflow;
             }
-            let cost = fork_table.gas[i] as u64;
+            let cost = entry.gas as u64;
             if f.gas_left < cost {
                 core::hint::cold_path();
                 return Exit::OutOfGas;
@@ -278,5 +275,80 @@ impl<H: Host> Interpreter<H> {
                 f.host.hooks().after_step(&view);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, Log, U256};
+
+    use super::*;
+    use crate::hooks::FrameView;
+    use crate::test_host::run_with;
+
+    /// Disabled hooks that panic when called: proves every call site checks `ENABLED`.
+    #[derive(Debug, Default)]
+    struct Tripwire;
+
+    impl Hooks for Tripwire {
+        const ENABLED: bool = false;
+        fn before_step(&mut self, _: &FrameView<'_>) {
+            panic!("before_step")
+        }
+        fn after_step(&mut self, _: &FrameView<'_>) {
+            panic!("after_step")
+        }
+        fn call_enter(&mut self, _: usize, _: Address, _: &[u8]) {
+            panic!("call_enter")
+        }
+        fn call_exit(&mut self, _: usize, _: bool, _: &[u8]) {
+            panic!("call_exit")
+        }
+        fn on_log(&mut self, _: &Log) {
+            panic!("on_log")
+        }
+        fn on_sstore(&mut self, _: Address, _: U256, _: U256) {
+            panic!("on_sstore")
+        }
+    }
+
+    #[test]
+    fn no_hook_runs_when_disabled() {
+        // SSTORE, LOG0, a CALL to itself with no gas, then RETURN.
+        let code = "6001600055600060006000a06000600060006000600030600 0f1 00".replace(' ', "");
+        let (r, _) = run_with::<Tripwire>(&code, Fork::Cancun, 1_000_000, |_| {});
+        assert_eq!(r.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn exit_outcomes() {
+        assert_eq!(Exit::Stop as u8, 1);
+        assert!(!Exit::SelfDestruct.is_halt());
+        assert!(Exit::OutOfGas.is_halt());
+        assert_eq!(Exit::Revert.outcome(), Outcome::Revert);
+        assert_eq!(Exit::InvalidJump.outcome(), Outcome::Halt);
+    }
+
+    #[test]
+    fn custom_opcode() {
+        use crate::test_host::MockHost;
+        fn answer(f: &mut Frame<'_, MockHost>) -> Result<(), Exit> {
+            f.stack.push(U256::from(42));
+            Ok(())
+        }
+        let mut interp = Interpreter::<MockHost>::new();
+        interp.insert_instruction(0x0c, answer, 7, 0, 1, Fork::Cancun);
+        let mut host = MockHost::new(Fork::Cancun);
+        let input =
+            host.frame(hex::decode("0c60005260206000f3").unwrap().into(), Address::ZERO, 100);
+        let r = interp.run(input, &mut host, &mut SharedMemory::new());
+        assert_eq!(U256::from_be_slice(&r.output), U256::from(42));
+        assert_eq!(r.gas_left, 100 - 7 - 3 - 6 - 3 - 3);
+        let mut input = host.frame(hex::decode("0c").unwrap().into(), Address::ZERO, 100);
+        input.fork = Fork::Shanghai;
+        assert_eq!(
+            interp.run(input, &mut host, &mut SharedMemory::new()).exit,
+            Exit::InvalidOpcode
+        );
     }
 }

@@ -10,16 +10,59 @@ use evm_bytecode::{Fork, OPCODE_INFO, OpInfo};
 use crate::stack::STACK_LIMIT;
 
 /// Static facts about every opcode in one fork.
+///
+/// `gas` and `defined` are the readable tables; `ops` packs the same facts with the stack
+/// bounds into one 8-byte entry per opcode for the dispatch loop. Change them together through
+/// [`ForkTable::set`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ForkTable {
     /// Gas charged before the instruction runs.
     pub gas: [u16; 256],
     /// Whether the opcode exists in this fork (0xFE INVALID counts as defined and halts).
     pub defined: [bool; 256],
-    /// Minimum stack height before the opcode (its `pops`).
-    pub stack_min: [u16; 256],
+    /// What the dispatch loop reads.
+    pub ops: [OpEntry; 256],
+}
+
+/// One opcode's dispatch facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpEntry {
+    /// Static gas.
+    pub gas: u32,
+    /// Minimum stack height before the opcode (its `pops`); [`OpEntry::UNDEFINED_MIN`] when the
+    /// opcode does not exist in the fork, so the one underflow check also catches it.
+    pub stack_min: u16,
     /// Maximum stack height before the opcode: `1024 + pops - pushes`, capped at 1024.
-    pub stack_max: [u16; 256],
+    pub stack_max: u16,
+}
+
+impl OpEntry {
+    /// `stack_min` of an opcode the fork does not define.
+    pub const UNDEFINED_MIN: u16 = u16::MAX;
+
+    /// The entry for an opcode with these facts.
+    pub const fn new(defined: bool, gas: u16, pops: u8, pushes: u8) -> Self {
+        let max = STACK_LIMIT as i32 + pops as i32 - pushes as i32;
+        let stack_max = if max > STACK_LIMIT as i32 {
+            STACK_LIMIT as u16
+        } else if max < 0 {
+            0
+        } else {
+            max as u16
+        };
+        let stack_min = if defined { pops as u16 } else { Self::UNDEFINED_MIN };
+        Self { gas: gas as u32, stack_min, stack_max }
+    }
+}
+
+impl ForkTable {
+    /// Sets every fact of `opcode`.
+    pub const fn set(&mut self, opcode: u8, defined: bool, gas: u16, pops: u8, pushes: u8) {
+        let i = opcode as usize;
+        self.gas[i] = gas;
+        self.defined[i] = defined;
+        self.ops[i] = OpEntry::new(defined, gas, pops, pushes);
+    }
 }
 
 /// One [`ForkTable`] per fork, indexed by `Fork as usize`.
@@ -52,19 +95,6 @@ const fn set(gas: &mut [u16; 256], ops: &[u8], cost: u16) {
 /// Builds the table of `fork` from `info`. Public so extensions can start from it.
 pub const fn fork_table_for(fork: Fork, info: &[OpInfo; 256]) -> ForkTable {
     let mut gas = [0u16; 256];
-    let mut defined = [false; 256];
-    let mut stack_min = [0u16; 256];
-    let mut stack_max = [0u16; 256];
-
-    let mut i = 0;
-    while i < 256 {
-        let o = &info[i];
-        defined[i] = o.is_enabled_in(fork);
-        stack_min[i] = o.pops as u16;
-        let max = STACK_LIMIT as i32 + o.pops as i32 - o.pushes as i32;
-        stack_max[i] = if max > STACK_LIMIT as i32 { STACK_LIMIT as u16 } else { max as u16 };
-        i += 1;
-    }
 
     // Yellow paper, Appendix G (Frontier): the base schedule.
     // W_zero.
@@ -194,12 +224,35 @@ pub const fn fork_table_for(fork: Fork, info: &[OpInfo; 256]) -> ForkTable {
     // EIP-7939 (Osaka): CLZ.
     set(&mut gas, &[op::CLZ], 5);
 
-    ForkTable { gas, defined, stack_min, stack_max }
+    let mut table = ForkTable {
+        gas: [0; 256],
+        defined: [false; 256],
+        ops: [OpEntry::new(false, 0, 0, 0); 256],
+    };
+    let mut i = 0;
+    while i < 256 {
+        let o = &info[i];
+        table.set(i as u8, o.is_enabled_in(fork), gas[i], o.pops, o.pushes);
+        i += 1;
+    }
+    table
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_entries_match_the_tables() {
+        for (fork, t) in Fork::ALL.iter().zip(FORK_TABLES.iter()) {
+            for (i, info) in OPCODE_INFO.iter().enumerate() {
+                let e = t.ops[i];
+                assert_eq!(e.gas, t.gas[i] as u32, "{fork} {i:#x}");
+                assert_eq!(e.stack_min != OpEntry::UNDEFINED_MIN, t.defined[i], "{fork} {i:#x}");
+                assert_eq!(t.defined[i], info.is_enabled_in(*fork));
+            }
+        }
+    }
 
     #[test]
     fn tables_follow_the_forks() {
@@ -215,8 +268,11 @@ mod tests {
         assert!(fork_table(Fork::Shanghai).defined[op::PUSH0 as usize]);
         assert!(!fork_table(Fork::Paris).defined[op::PUSH0 as usize]);
         assert!(fork_table(Fork::Osaka).defined[op::CLZ as usize]);
-        assert_eq!(t.stack_max[op::DUP1 as usize], 1023);
-        assert_eq!(t.stack_max[op::POP as usize], 1024);
-        assert_eq!(t.stack_min[op::SWAP16 as usize], 17);
+        assert_eq!(t.ops[op::DUP1 as usize].stack_max, 1023);
+        assert_eq!(t.ops[op::POP as usize].stack_max, 1024);
+        assert_eq!(t.ops[op::SWAP16 as usize].stack_min, 17);
+        assert_eq!(t.ops[0x0c].stack_min, OpEntry::UNDEFINED_MIN);
+        assert_eq!(t.ops[op::ADD as usize].gas, 3);
+        assert_eq!(core::mem::size_of::<OpEntry>(), 8);
     }
 }

@@ -2,18 +2,30 @@
 //!
 //! The dispatch loop checks each opcode's stack needs (`ForkTable::stack_min`/`stack_max`, derived
 //! from `OPCODE_INFO` pops and pushes) before calling the instruction, so instructions use the
-//! infallible operations here. They are bounds-checked slice operations and cannot fail once
-//! that check passed; a violation would be an interpreter bug and panics instead of corrupting.
+//! infallible operations here. They stay safe without bounds checks: the storage is a fixed
+//! array of 1024 words and every index is masked with `& 1023`, so a caller that broke the
+//! contract would read or write a wrong slot (a logic error) but never out of bounds.
+//! Buffers are recycled through a per-thread pool, so starting a frame does not allocate.
+
+use std::cell::RefCell;
 
 use alloy_primitives::U256;
 
 /// Maximum number of stack items.
 pub const STACK_LIMIT: usize = 1024;
 
+const MASK: usize = STACK_LIMIT - 1;
+
+type Buffer = Box<[U256; STACK_LIMIT]>;
+
+thread_local! {
+    static POOL: RefCell<Vec<Buffer>> = const { RefCell::new(Vec::new()) };
+}
+
 /// The operand stack of one frame.
 #[derive(Debug)]
 pub struct Stack {
-    data: Box<[U256]>,
+    data: Buffer,
     len: usize,
 }
 
@@ -23,10 +35,30 @@ impl Default for Stack {
     }
 }
 
+fn new_buffer() -> Buffer {
+    let boxed: Box<[U256]> = vec![U256::ZERO; STACK_LIMIT].into_boxed_slice();
+    match boxed.try_into() {
+        Ok(array) => array,
+        Err(_) => unreachable!("the vector has STACK_LIMIT items"),
+    }
+}
+
 impl Stack {
-    /// An empty stack with room for [`STACK_LIMIT`] items.
+    /// An empty stack with room for [`STACK_LIMIT`] items, reusing a pooled buffer if any.
     pub fn new() -> Self {
-        Self { data: vec![U256::ZERO; STACK_LIMIT].into_boxed_slice(), len: 0 }
+        let data = POOL.with(|pool| pool.borrow_mut().pop()).unwrap_or_else(new_buffer);
+        Self { data, len: 0 }
+    }
+
+    /// Returns the buffer to the per-thread pool for the next frame.
+    pub fn recycle(self) {
+        let data = self.data;
+        let _ = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < 64 {
+                pool.push(data);
+            }
+        });
     }
 
     /// Number of items.
@@ -44,7 +76,7 @@ impl Stack {
     /// Items, bottom first.
     #[inline]
     pub fn as_slice(&self) -> &[U256] {
-        &self.data[..self.len]
+        &self.data[..self.len.min(STACK_LIMIT)]
     }
 
     /// Removes every item.
@@ -56,8 +88,8 @@ impl Stack {
     /// Pushes `value`; the caller has checked there is room.
     #[inline(always)]
     pub fn push(&mut self, value: U256) {
-        self.data[self.len] = value;
-        self.len += 1;
+        self.data[self.len & MASK] = value;
+        self.len = self.len.wrapping_add(1);
     }
 
     /// Pushes `value`, or reports `false` when the stack is full.
@@ -73,8 +105,8 @@ impl Stack {
     /// Pops the top item; the caller has checked it exists.
     #[inline(always)]
     pub fn pop(&mut self) -> U256 {
-        self.len -= 1;
-        self.data[self.len]
+        self.len = self.len.wrapping_sub(1);
+        self.data[self.len & MASK]
     }
 
     /// Pops the top item, or `None` when empty.
@@ -99,44 +131,44 @@ impl Stack {
     /// The top item, mutably.
     #[inline(always)]
     pub fn top(&mut self) -> &mut U256 {
-        &mut self.data[self.len - 1]
+        &mut self.data[self.len.wrapping_sub(1) & MASK]
     }
 
     /// Pops one item and returns it with a mutable reference to the new top (binary ops).
     #[inline(always)]
     pub fn pop_top(&mut self) -> (U256, &mut U256) {
-        self.len -= 1;
-        let a = self.data[self.len];
-        (a, &mut self.data[self.len - 1])
+        self.len = self.len.wrapping_sub(1);
+        let a = self.data[self.len & MASK];
+        (a, &mut self.data[self.len.wrapping_sub(1) & MASK])
     }
 
     /// Pops two items and returns them with a mutable reference to the new top (ternary ops).
     #[inline(always)]
     pub fn pop2_top(&mut self) -> (U256, U256, &mut U256) {
-        self.len -= 2;
-        let a = self.data[self.len + 1];
-        let b = self.data[self.len];
-        (a, b, &mut self.data[self.len - 1])
+        self.len = self.len.wrapping_sub(2);
+        let a = self.data[self.len.wrapping_add(1) & MASK];
+        let b = self.data[self.len & MASK];
+        (a, b, &mut self.data[self.len.wrapping_sub(1) & MASK])
     }
 
     /// The item `n` places below the top (`peek(0)` is the top).
     #[inline(always)]
     pub fn peek(&self, n: usize) -> U256 {
-        self.data[self.len - 1 - n]
+        self.data[self.len.wrapping_sub(1).wrapping_sub(n) & MASK]
     }
 
     /// DUPn: pushes a copy of the `n`-th item (1-based from the top).
     #[inline(always)]
     pub fn dup(&mut self, n: usize) {
-        let value = self.data[self.len - n];
+        let value = self.data[self.len.wrapping_sub(n) & MASK];
         self.push(value);
     }
 
     /// SWAPn: swaps the top with the item `n` below it.
     #[inline(always)]
     pub fn swap(&mut self, n: usize) {
-        let top = self.len - 1;
-        self.data.swap(top, top - n);
+        let top = self.len.wrapping_sub(1);
+        self.data.swap(top & MASK, top.wrapping_sub(n) & MASK);
     }
 }
 
@@ -169,6 +201,16 @@ mod tests {
             (a, b, *c)
         };
         assert_eq!((a, b, c), (U256::from(9), U256::from(8), U256::from(7)));
+    }
+
+    #[test]
+    fn pool_reuses_buffers() {
+        let mut s = Stack::new();
+        s.push(U256::from(5));
+        s.recycle();
+        let s = Stack::new();
+        assert!(s.is_empty());
+        s.recycle();
     }
 
     #[test]
