@@ -1,1 +1,358 @@
-//! Ethereum state-test runner (STUB).
+//! Ethereum state-test runner: GeneralStateTest JSON files in, one [`CaseResult`] per case out.
+//!
+//! A case is `(file, test, fork, post index)`. It passes when the post-state root and logs hash
+//! match; an `expectException` case passes when the VM rejects the transaction and the state
+//! root is unchanged. Files are parsed one at a time (per worker), cases run in parallel on a
+//! rayon pool, each on its own large-stack thread under a timeout, with panics caught so that a
+//! panicking or hanging case is a failed case and never ends the run.
+
+mod case;
+pub mod json;
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Once, mpsc};
+use std::time::Duration;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use case::{address_from_secret, test_block_hash};
+pub use json::{TestFile, TestUnit, parse_file};
+
+use crate::Fork;
+use case::{Failure, PreparedUnit};
+
+/// Stack size of the threads that execute cases: calls nest up to depth 1024.
+pub const CASE_STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// Name of the threads that execute cases; their panics are not printed.
+pub const CASE_THREAD_NAME: &str = "evmkit-statetest-case";
+
+/// How to run state tests.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Run only cases whose test name or fork name contains this text.
+    pub filter: Option<String>,
+    /// Per-case time limit; `None` runs cases on the worker threads with no limit.
+    pub timeout: Option<Duration>,
+    /// Worker threads; 0 uses every core.
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { filter: None, timeout: Some(Duration::from_secs(60)), threads: 0 }
+    }
+}
+
+/// The outcome of one case (or of a file that could not be read, with empty `test`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CaseResult {
+    /// The fixture file.
+    pub file: PathBuf,
+    /// The test name (empty when the file itself failed).
+    pub test: String,
+    /// The fork name as written in the fixture.
+    pub fork: String,
+    /// Index in `post[fork]`.
+    pub index: usize,
+    /// Whether the case passed.
+    pub pass: bool,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Expected value (root, logs hash or exception).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// Value obtained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub got: Option<String>,
+}
+
+impl CaseResult {
+    /// `file::test::fork::index`, to name the case in reports.
+    pub fn name(&self) -> String {
+        if self.test.is_empty() {
+            return self.file.display().to_string();
+        }
+        format!("{}::{}::{}::{}", self.file.display(), self.test, self.fork, self.index)
+    }
+
+    fn file_failure(file: &Path, error: String) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            test: String::new(),
+            fork: String::new(),
+            index: 0,
+            pass: false,
+            error: Some(error),
+            expected: None,
+            got: None,
+        }
+    }
+}
+
+/// Every `.json` file under `paths` (files are taken as given), sorted per argument.
+///
+/// Unreadable directories are returned as entries too, so that running them reports a
+/// failure with the reason instead of silently skipping them.
+pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let start = out.len();
+            walk(path, &mut out);
+            out[start..].sort();
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        out.push(dir.to_path_buf());
+        return;
+    };
+    for entry in entries {
+        let Ok(entry) = entry else {
+            out.push(dir.to_path_buf());
+            continue;
+        };
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+/// Runs every case of one file. A file that cannot be read or parsed yields one failure.
+pub fn run_file(path: &Path, options: &Options) -> Vec<CaseResult> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return vec![CaseResult::file_failure(path, format!("cannot read file: {err}"))];
+        }
+    };
+    let file = match parse_file(&bytes) {
+        Ok(file) => file,
+        Err(err) => return vec![CaseResult::file_failure(path, format!("malformed file: {err}"))],
+    };
+    drop(bytes);
+    let mut cases = Vec::new();
+    for (name, unit) in file {
+        let selected: Vec<(String, usize)> = unit
+            .post
+            .iter()
+            .flat_map(|(fork, entries)| (0..entries.len()).map(move |i| (fork.clone(), i)))
+            .filter(|(fork, _)| match &options.filter {
+                Some(f) => name.contains(f.as_str()) || fork.contains(f.as_str()),
+                None => true,
+            })
+            .collect();
+        if selected.is_empty() {
+            continue;
+        }
+        let unit = Arc::new(PreparedUnit::new(unit));
+        for (fork, index) in selected {
+            cases.push((Arc::clone(&unit), name.clone(), fork, index));
+        }
+    }
+    cases
+        .into_par_iter()
+        .map(|(unit, test, fork, index)| {
+            let outcome = run_case(&unit, &fork, index, options.timeout);
+            let (pass, failure) = match outcome {
+                Ok(()) => (true, Failure::default()),
+                Err(failure) => (false, failure),
+            };
+            CaseResult {
+                file: path.to_path_buf(),
+                test,
+                fork,
+                index,
+                pass,
+                error: (!pass).then_some(failure.error),
+                expected: failure.expected,
+                got: failure.got,
+            }
+        })
+        .collect()
+}
+
+/// Runs one case under `timeout`, turning panics into failures.
+fn run_case(
+    unit: &Arc<PreparedUnit>,
+    fork_name: &str,
+    index: usize,
+    timeout: Option<Duration>,
+) -> Result<(), Failure> {
+    let fork: Fork = fork_name.parse().map_err(|_| Failure {
+        error: format!("unknown fork {fork_name:?}"),
+        ..Failure::default()
+    })?;
+    let Some(timeout) = timeout else {
+        return execute(unit, fork_name, fork, index);
+    };
+    let (send, recv) = mpsc::channel();
+    let unit = Arc::clone(unit);
+    let fork_name = fork_name.to_owned();
+    let spawned = std::thread::Builder::new()
+        .name(CASE_THREAD_NAME.into())
+        .stack_size(CASE_STACK_SIZE)
+        .spawn(move || {
+            let _ = send.send(execute(&unit, &fork_name, fork, index));
+        });
+    if let Err(err) = spawned {
+        return Err(Failure {
+            error: format!("cannot spawn case thread: {err}"),
+            ..Failure::default()
+        });
+    }
+    match recv.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(Failure {
+            error: format!("timeout after {} s", timeout.as_secs_f64()),
+            ..Failure::default()
+        }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Err(Failure { error: "case thread died".into(), ..Failure::default() })
+        }
+    }
+}
+
+/// Runs one case on the current thread, turning a panic into a failure.
+fn execute(unit: &PreparedUnit, fork_name: &str, fork: Fork, index: usize) -> Result<(), Failure> {
+    quiet_case_panics();
+    let post = unit
+        .unit
+        .post
+        .get(fork_name)
+        .and_then(|entries| entries.get(index))
+        .ok_or_else(|| Failure { error: "post entry vanished".into(), ..Failure::default() })?;
+    match panic::catch_unwind(AssertUnwindSafe(|| unit.run(fork, post))) {
+        Ok(result) => result,
+        Err(payload) => Err(Failure {
+            error: format!("panic: {}", panic_message(payload.as_ref())),
+            ..Failure::default()
+        }),
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".into()
+    }
+}
+
+/// Installs (once) a panic hook that stays silent on case threads: their panics are reported
+/// as failed cases. Other threads keep the previous hook.
+fn quiet_case_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().map(str::to_owned);
+            if name.as_deref() != Some(CASE_THREAD_NAME) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `files` on a pool of `options.threads` workers with large stacks, calling `on_file`
+/// as each file finishes (from worker threads, in completion order). Returns all results in
+/// file order.
+pub fn run_files(
+    files: &[PathBuf],
+    options: &Options,
+    on_file: &(dyn Fn(&Path, &[CaseResult]) + Sync),
+) -> Vec<CaseResult> {
+    let work = || {
+        files
+            .par_iter()
+            .map(|file| {
+                let results = run_file(file, options);
+                on_file(file, &results);
+                results
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .stack_size(CASE_STACK_SIZE / 4)
+        .thread_name(|i| format!("evmkit-statetest-{i}"))
+        .build();
+    match pool {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
+}
+
+/// Pass and fail counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Passed cases.
+    pub passed: usize,
+    /// Failed cases.
+    pub failed: usize,
+}
+
+impl Counts {
+    /// Adds one result.
+    pub fn add(&mut self, pass: bool) {
+        if pass {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
+/// The first `depth` components of `file` relative to `root` (its top folder), or the file
+/// name when it is not under `root`.
+pub fn group_of(file: &Path, root: &Path, depth: usize) -> String {
+    match file.strip_prefix(root) {
+        Ok(rel) => {
+            let parts: Vec<_> = rel.components().collect();
+            let keep = depth.min(parts.len().saturating_sub(1)).max(1).min(parts.len());
+            let group: PathBuf = parts[..keep].iter().collect();
+            group.display().to_string()
+        }
+        Err(_) => file.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_is_top_folder() {
+        let root = Path::new("/f");
+        assert_eq!(group_of(Path::new("/f/a/b/c.json"), root, 1), "a");
+        assert_eq!(group_of(Path::new("/f/a/b/c.json"), root, 2), "a/b");
+        assert_eq!(group_of(Path::new("/f/a/b/c.json"), root, 5), "a/b");
+        assert_eq!(group_of(Path::new("/f/c.json"), root, 1), "c.json");
+    }
+
+    #[test]
+    fn missing_file_is_a_failure() {
+        let results = run_file(Path::new("/nonexistent/x.json"), &Options::default());
+        assert_eq!(results.len(), 1);
+        assert!(!results[0].pass);
+        assert!(results[0].error.as_deref().unwrap_or("").starts_with("cannot read file"));
+    }
+}

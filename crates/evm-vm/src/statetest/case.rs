@@ -1,0 +1,259 @@
+//! Executing one state-test case: build the pre-state, block and transaction, run the VM,
+//! compare the post-state root and logs hash.
+
+use std::sync::OnceLock;
+
+use alloy_primitives::{Address, B256, U256, keccak256};
+use evm_interp::BlockEnv;
+
+use super::json::{PostEntry, TestUnit, TxTemplate};
+use crate::root::{logs_hash, state_root};
+use crate::{AccessListItem, Authorization, Fork, InMemoryDb, Status, Tx, VmBuilder};
+
+/// Chain id of every state test.
+const CHAIN_ID: u64 = 1;
+
+/// How many block hashes BLOCKHASH can see.
+const BLOCKHASH_WINDOW: u64 = 256;
+
+/// Why a case failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) error: String,
+    pub(crate) expected: Option<String>,
+    pub(crate) got: Option<String>,
+}
+
+impl Failure {
+    fn msg(error: impl Into<String>) -> Self {
+        Self { error: error.into(), ..Self::default() }
+    }
+}
+
+/// A test unit with its pre-state built once and shared by all its cases.
+#[derive(Debug)]
+pub(crate) struct PreparedUnit {
+    pub(crate) unit: TestUnit,
+    pre: InMemoryDb,
+    pre_root: OnceLock<B256>,
+}
+
+/// The hash state tests use for block `number`: keccak256 of its decimal text, as the
+/// reference fillers (geth's test harness) and runners (revm's empty database) do.
+pub fn test_block_hash(number: u64) -> B256 {
+    keccak256(number.to_string().as_bytes())
+}
+
+impl PreparedUnit {
+    pub(crate) fn new(unit: TestUnit) -> Self {
+        let mut pre = InMemoryDb::default();
+        for (address, account) in &unit.pre {
+            pre.insert_account(
+                address.0,
+                account.balance.0,
+                account.nonce.saturating_u64(),
+                account.code.0.clone(),
+                account.storage.iter().map(|(k, v)| (k.0, v.0)),
+            );
+        }
+        let number = unit.env.current_number.saturating_u64();
+        for n in number.saturating_sub(BLOCKHASH_WINDOW)..number {
+            pre.block_hashes.insert(n, test_block_hash(n));
+        }
+        Self { unit, pre, pre_root: OnceLock::new() }
+    }
+
+    fn pre_root(&self) -> B256 {
+        *self.pre_root.get_or_init(|| state_root(&self.pre))
+    }
+
+    /// The block environment for `fork`.
+    fn block(&self, fork: Fork) -> BlockEnv {
+        let env = &self.unit.env;
+        let random = env.current_random.map(|r| r.to_b256()).unwrap_or_default();
+        let difficulty = env.current_difficulty.map(|d| d.0).unwrap_or_default();
+        BlockEnv {
+            number: env.current_number.0,
+            coinbase: env.current_coinbase.0,
+            timestamp: env.current_timestamp.0,
+            gas_limit: env.current_gas_limit.0,
+            basefee: if fork >= Fork::London {
+                env.current_base_fee.map(|b| b.0).unwrap_or_default()
+            } else {
+                U256::ZERO
+            },
+            difficulty: if fork >= Fork::Paris { U256::ZERO } else { difficulty },
+            prevrandao: random,
+            blob_basefee: U256::ZERO,
+            chain_id: U256::from(CHAIN_ID),
+        }
+    }
+
+    fn excess_blob_gas(&self, fork: Fork) -> Option<u64> {
+        (fork >= Fork::Cancun)
+            .then(|| self.unit.env.current_excess_blob_gas.map_or(0, |e| e.saturating_u64()))
+    }
+
+    /// Runs one case.
+    pub(crate) fn run(&self, fork: Fork, post: &PostEntry) -> Result<(), Failure> {
+        let tx = build_tx(&self.unit.transaction, post)?;
+        let mut vm = VmBuilder::new(self.pre.clone())
+            .fork(fork)
+            .block(self.block(fork))
+            .excess_blob_gas(self.excess_blob_gas(fork))
+            .build();
+        let expected_root = post.hash.to_b256();
+        let expected_logs = post.logs.to_b256();
+        match vm.transact(&tx) {
+            Err(err) => {
+                let Some(expected) = &post.expect_exception else {
+                    return Err(Failure::msg(format!("unexpected invalid transaction: {err}")));
+                };
+                let root = self.pre_root();
+                if root != expected_root {
+                    return Err(Failure {
+                        error: format!(
+                            "rejected as expected ({expected}: {err}), but the pre-state root differs"
+                        ),
+                        expected: Some(expected_root.to_string()),
+                        got: Some(root.to_string()),
+                    });
+                }
+                Ok(())
+            }
+            Ok(outcome) => {
+                if let Some(expected) = &post.expect_exception {
+                    return Err(Failure {
+                        error: "transaction was valid, expected an exception".into(),
+                        expected: Some(expected.clone()),
+                        got: Some(describe(&outcome.result.status, outcome.result.gas_used)),
+                    });
+                }
+                let logs = logs_hash(&outcome.result.logs);
+                let summary = describe(&outcome.result.status, outcome.result.gas_used);
+                vm.commit(outcome.state);
+                let root = state_root(vm.db());
+                if root != expected_root {
+                    return Err(Failure {
+                        error: format!("state root mismatch ({summary})"),
+                        expected: Some(expected_root.to_string()),
+                        got: Some(root.to_string()),
+                    });
+                }
+                if logs != expected_logs {
+                    return Err(Failure {
+                        error: format!("logs hash mismatch ({summary})"),
+                        expected: Some(expected_logs.to_string()),
+                        got: Some(logs.to_string()),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn describe(status: &Status, gas_used: u64) -> String {
+    format!("status {status:?}, gas used {gas_used}")
+}
+
+fn pick<'a, T>(list: &'a [T], index: usize, what: &str) -> Result<&'a T, Failure> {
+    list.get(index).ok_or_else(|| {
+        Failure::msg(format!("{what} index {index} out of range ({} entries)", list.len()))
+    })
+}
+
+/// The transaction a post entry selects from the template.
+pub(crate) fn build_tx(t: &TxTemplate, post: &PostEntry) -> Result<Tx, Failure> {
+    let ix = post.indexes;
+    let data = pick(&t.data, ix.data, "data")?.0.clone();
+    let gas_limit = pick(&t.gas_limit, ix.gas, "gas")?.saturating_u64();
+    let value = pick(&t.value, ix.value, "value")?.0;
+    let caller = match (&t.sender, &t.secret_key) {
+        (Some(sender), _) => sender.0,
+        (None, Some(key)) => {
+            address_from_secret(&key.to_b256()).ok_or_else(|| Failure::msg("invalid secretKey"))?
+        }
+        (None, None) => return Err(Failure::msg("transaction has neither sender nor secretKey")),
+    };
+    let access_list = match &t.access_lists {
+        Some(lists) => lists.get(ix.data).and_then(Option::as_ref).map(|list| {
+            list.iter()
+                .map(|e| AccessListItem {
+                    address: e.address.0,
+                    storage_keys: e.storage_keys.iter().map(|k| k.to_b256()).collect(),
+                })
+                .collect()
+        }),
+        None => None,
+    };
+    let authorization_list = t.authorization_list.as_ref().map(|list| {
+        list.iter()
+            .map(|a| Authorization {
+                chain_id: a.chain_id.0,
+                address: a.address.0,
+                nonce: a.nonce.0,
+                y_parity: a.y_parity.or(a.v).map(|v| v.0).unwrap_or_default(),
+                r: a.r.0,
+                s: a.s.0,
+            })
+            .collect()
+    });
+    let max_fee_per_gas = t.max_fee_per_gas.map(|v| v.0);
+    Ok(Tx {
+        caller,
+        to: t.to.0,
+        value,
+        data,
+        gas_limit,
+        nonce: t.nonce.saturating_u64(),
+        gas_price: t.gas_price.map(|v| v.0).or(max_fee_per_gas).unwrap_or_default(),
+        max_fee_per_gas,
+        max_priority_fee_per_gas: t.max_priority_fee_per_gas.map(|v| v.0),
+        access_list,
+        blob_hashes: t
+            .blob_versioned_hashes
+            .as_ref()
+            .map(|hashes| hashes.iter().map(|h| h.to_b256()).collect()),
+        max_fee_per_blob_gas: t.max_fee_per_blob_gas.map(|v| v.0),
+        authorization_list,
+        chain_id: Some(U256::from(CHAIN_ID)),
+    })
+}
+
+/// The address of a secp256k1 private key: the last 20 bytes of keccak256 of the public key.
+pub fn address_from_secret(key: &B256) -> Option<Address> {
+    use k256::elliptic_curve::sec1::ToSec1Point;
+    let secret = k256::SecretKey::from_slice(key.as_slice()).ok()?;
+    let point = secret.public_key().to_sec1_point(false);
+    let bytes = point.as_bytes();
+    // Uncompressed SEC1: 0x04 || x || y.
+    let hash = keccak256(bytes.get(1..)?);
+    Some(Address::from_slice(&hash[12..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{address, b256};
+
+    use super::*;
+
+    #[test]
+    fn secret_key_to_address() {
+        // The well-known state-test sender key.
+        let key = b256!("45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8");
+        assert_eq!(
+            address_from_secret(&key),
+            Some(address!("a94f5374fce5edbc8e2a8697c15331677e6ebf0b"))
+        );
+        assert_eq!(address_from_secret(&B256::ZERO), None);
+    }
+
+    #[test]
+    fn block_hash_convention() {
+        assert_eq!(
+            test_block_hash(0),
+            b256!("044852b2a670ade5407e78fb2863c51de9fcb96542a07186fe3aeda6bb8a116d")
+        );
+    }
+}
