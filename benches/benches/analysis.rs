@@ -1,0 +1,254 @@
+//! Legacy code analysis throughput: `evm_bytecode::AnalyzedCode` next to `revm_bytecode` 43.
+//!
+//! Both sides do the same work on the same inputs in the same run: a JUMPDEST bitmap plus a
+//! padded copy of the code, no hashing (`AnalyzedCode::with_hash` with a dummy hash; revm hashes
+//! lazily). evmkit also builds its push-data bitmap in the same pass.
+//! Before anything is timed, every input is checked to give the same jumpdest set on both sides.
+//!
+//! Inputs are read at start from `$EVM_BENCH_DIR`, defaulting to `../shared/bench` beside the
+//! repository (evmone-legacy `*.bin-runtime`, ipsilon state-test `pre` code, `own/counter.json`);
+//! when the corpus is absent the run says so and times the synthetic worst cases only
+//! (all-PUSH32, all-JUMPDEST, 24 KiB random).
+//! After criterion, a summary table gives MB/s for both and the ratio per input class.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{B256, Bytes};
+use criterion::{Criterion, Throughput};
+use evm_bytecode::AnalyzedCode;
+use revm_bytecode::Bytecode;
+
+/// One input class: a name and its contracts.
+struct Class {
+    name: &'static str,
+    inputs: Vec<Bytes>,
+}
+
+impl Class {
+    fn bytes(&self) -> u64 {
+        self.inputs.iter().map(|c| c.len() as u64).sum()
+    }
+}
+
+fn corpus_dir() -> PathBuf {
+    match std::env::var_os("EVM_BENCH_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench"),
+    }
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()
+}
+
+fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_with_ext(&path, ext));
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn evmone_legacy(dir: &Path) -> Vec<Bytes> {
+    files_with_ext(&dir.join("evmone-legacy"), "bin-runtime")
+        .iter()
+        .filter_map(|p| decode_hex(&std::fs::read_to_string(p).ok()?))
+        .filter(|c| !c.is_empty())
+        .map(Bytes::from)
+        .collect()
+}
+
+fn ipsilon(dir: &Path) -> Vec<Bytes> {
+    let mut out = Vec::new();
+    for path in files_with_ext(&dir.join("ipsilon"), "json") {
+        let Some(json) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        else {
+            continue;
+        };
+        let Some(tests) = json.as_object() else { continue };
+        for test in tests.values() {
+            let Some(pre) = test.get("pre").and_then(|p| p.as_object()) else { continue };
+            for account in pre.values() {
+                if let Some(code) = account.get("code").and_then(|c| c.as_str()).and_then(decode_hex)
+                    && code.len() > 1
+                {
+                    out.push(Bytes::from(code));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn counter(dir: &Path) -> Vec<Bytes> {
+    let Some(json) = std::fs::read_to_string(dir.join("own/counter.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    else {
+        return Vec::new();
+    };
+    ["runtime_bytecode", "init_bytecode"]
+        .iter()
+        .filter_map(|k| json.get(k)?.as_str().and_then(decode_hex))
+        .map(Bytes::from)
+        .collect()
+}
+
+fn random_code(len: usize, mut seed: u64) -> Bytes {
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        // xorshift64*
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        out.extend_from_slice(&seed.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    out.truncate(len);
+    Bytes::from(out)
+}
+
+fn classes() -> Vec<Class> {
+    let dir = corpus_dir();
+    let mut classes = Vec::new();
+    if dir.is_dir() {
+        for (name, inputs) in [
+            ("evmone-legacy", evmone_legacy(&dir)),
+            ("ipsilon", ipsilon(&dir)),
+            ("counter.json", counter(&dir)),
+        ] {
+            if inputs.is_empty() {
+                eprintln!("note: no {name} inputs under {}", dir.display());
+            } else {
+                classes.push(Class { name, inputs });
+            }
+        }
+    } else {
+        eprintln!(
+            "note: benchmark corpus {} is absent (set EVM_BENCH_DIR); timing synthetic inputs only",
+            dir.display()
+        );
+    }
+    const SIZE: usize = 24 * 1024;
+    classes.push(Class { name: "all-PUSH32", inputs: vec![Bytes::from(vec![0x7f; SIZE])] });
+    classes.push(Class { name: "all-JUMPDEST", inputs: vec![Bytes::from(vec![0x5b; SIZE])] });
+    classes.push(Class { name: "random-24KiB", inputs: vec![random_code(SIZE, 0x9e37_79b9_7f4a_7c15)] });
+    classes
+}
+
+#[inline(never)]
+fn evmkit(code: &Bytes) -> AnalyzedCode {
+    AnalyzedCode::with_hash(code.clone(), B256::ZERO)
+}
+
+#[inline(never)]
+fn revm(code: &Bytes) -> Bytecode {
+    Bytecode::new_legacy(code.clone())
+}
+
+/// Panics (before any timing) when the two sides disagree on a jumpdest.
+fn check_same_jumpdests(classes: &[Class]) {
+    for class in classes {
+        for (n, code) in class.inputs.iter().enumerate() {
+            let ours = evmkit(code);
+            let theirs = revm(code);
+            let table = theirs.legacy_jump_table().expect("revm legacy code has a jump table");
+            let ours_set: Vec<usize> = ours.jumpdests().iter_ones().collect();
+            let theirs_set: Vec<usize> = (0..code.len()).filter(|&pc| table.is_valid(pc)).collect();
+            assert_eq!(ours_set, theirs_set, "jumpdest sets differ: {} input {n}", class.name);
+        }
+    }
+}
+
+fn bench(c: &mut Criterion, classes: &[Class]) {
+    for class in classes {
+        let mut group = c.benchmark_group(format!("analysis/{}", class.name));
+        group.throughput(Throughput::Bytes(class.bytes()));
+        group.bench_function("evmkit", |b| {
+            b.iter(|| {
+                for code in &class.inputs {
+                    black_box(evmkit(black_box(code)));
+                }
+            })
+        });
+        group.bench_function("revm", |b| {
+            b.iter(|| {
+                for code in &class.inputs {
+                    black_box(revm(black_box(code)));
+                }
+            })
+        });
+        group.finish();
+    }
+}
+
+/// Median time of one pass over the class, from interleaved batches of both sides.
+fn median_pass(class: &Class, f: &dyn Fn(&Bytes)) -> Duration {
+    let per_batch = (2_000_000 / class.bytes().max(1)).clamp(1, 10_000) as u32;
+    let mut samples = Vec::with_capacity(31);
+    for _ in 0..31 {
+        let start = Instant::now();
+        for _ in 0..per_batch {
+            for code in &class.inputs {
+                f(black_box(code));
+            }
+        }
+        samples.push(start.elapsed() / per_batch);
+    }
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn summary(classes: &[Class]) {
+    println!();
+    println!("legacy analysis throughput (median of 31 batches, same run)");
+    println!(
+        "{:<14} {:>8} {:>6} {:>14} {:>14} {:>8}",
+        "class", "bytes", "inputs", "evmkit MB/s", "revm MB/s", "ratio"
+    );
+    let mut worst = f64::INFINITY;
+    for class in classes {
+        let ours = median_pass(class, &|c| drop(black_box(evmkit(c))));
+        let theirs = median_pass(class, &|c| drop(black_box(revm(c))));
+        let mbps = |d: Duration| class.bytes() as f64 / d.as_secs_f64() / 1e6;
+        let ratio = theirs.as_secs_f64() / ours.as_secs_f64();
+        worst = worst.min(ratio);
+        println!(
+            "{:<14} {:>8} {:>6} {:>14.0} {:>14.0} {:>7.2}x",
+            class.name,
+            class.bytes(),
+            class.inputs.len(),
+            mbps(ours),
+            mbps(theirs),
+            ratio
+        );
+    }
+    println!("lowest ratio (evmkit over revm): {worst:.2}x (target 1.5x)");
+}
+
+fn main() {
+    let classes = classes();
+    check_same_jumpdests(&classes);
+    let filter_summary_only = std::env::args().any(|a| a == "--summary-only");
+    if !filter_summary_only {
+        let mut c = Criterion::default()
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1))
+            .sample_size(20)
+            .configure_from_args();
+        bench(&mut c, &classes);
+        c.final_summary();
+    }
+    summary(&classes);
+}

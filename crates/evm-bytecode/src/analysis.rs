@@ -234,10 +234,13 @@ fn analyze_padded(padded: &[u8], len: usize) -> Bitmaps {
     let blocks = len.div_ceil(64);
     let mut jd_out = vec![0u8; blocks * 8];
     let mut data_out = vec![0u8; blocks * 8];
-    // Push-data bytes that spill from the previous block into this one (at most 32).
-    let mut carry: u32 = 0;
     let mut tail = [0u8; 64];
-    for b in 0..blocks {
+    let mut b = 0;
+    // The low `covered` bytes of block `b` are already resolved: push data spilling from the
+    // previous block (`covered_is_data`), or the end of a run of equal PUSHes (already written).
+    let mut covered: u32 = 0;
+    let mut covered_is_data = false;
+    while b < blocks {
         let base = b * 64;
         let block: &[u8; 64] = match padded.get(base..base + 64) {
             Some(s) if base + 64 <= len => s.try_into().unwrap_or(&tail),
@@ -249,27 +252,78 @@ fn analyze_padded(padded: &[u8], len: usize) -> Bitmaps {
             }
         };
         let (push, jd) = classify64(block);
-        // Bits below `carry` are push data from the previous block.
-        let mut data: u64 = (1u64 << carry) - 1;
-        let mut cand = push & !data;
-        carry = 0;
+        let covered_mask = (1u64 << covered) - 1;
+        let mut data = if covered_is_data { covered_mask } else { 0 };
+        let mut cand = push & !covered_mask;
+        // A PUSH whose immediate runs past this block: (offset in block, opcode).
+        let mut spill = None;
         while cand != 0 {
             let i = cand.trailing_zeros();
             // The lowest candidate starts an instruction: a PUSH with n = op - 0x5f bytes.
-            let n = u32::from(block[i as usize] - opcode::PUSH0);
+            let op = block[i as usize];
+            let n = u32::from(op - opcode::PUSH0);
             let end = i + 1 + n; // first byte after the immediate, may be past this block
             if end >= 64 {
                 data |= u64::MAX.checked_shl(i + 1).unwrap_or(0);
-                carry = end - 64;
+                spill = Some((end - 64, op));
                 break;
             }
             data |= ((1u64 << n) - 1) << (i + 1);
             cand &= u64::MAX << end;
         }
-        jd_out[b * 8..b * 8 + 8].copy_from_slice(&(jd & !data).to_le_bytes());
-        data_out[b * 8..b * 8 + 8].copy_from_slice(&data.to_le_bytes());
+        jd_out[b * 8..b * 8 + 8].copy_from_slice(&(jd & !data & !covered_mask).to_le_bytes());
+        for (out, byte) in data_out[b * 8..b * 8 + 8].iter_mut().zip(data.to_le_bytes()) {
+            *out |= byte;
+        }
+        let Some((carry, op)) = spill else {
+            b += 1;
+            covered = 0;
+            covered_is_data = false;
+            continue;
+        };
+        let next = base + 64 + carry as usize;
+        if next < len && padded[next] == op {
+            // A run of equal PUSHes (a data table, or the all-PUSH32 worst case): step over it
+            // with a predictable branch instead of classifying bytes that are all immediates.
+            let step = usize::from(op - opcode::PUSH0) + 1;
+            let mut pc = next;
+            // The zero padding ends the loop: a PUSH opcode is never zero.
+            while padded.get(pc) == Some(&op) {
+                data_out[pc / 8] |= 1 << (pc % 8);
+                pc += step;
+            }
+            // From the next block up to `pc`, every byte is push data except the opcodes just
+            // marked: flip the range (these bytes held nothing else yet).
+            flip_ones(&mut data_out, base + 64, pc.min(len));
+            b = pc / 64;
+            covered = (pc % 64) as u32;
+            covered_is_data = false;
+        } else {
+            b += 1;
+            covered = carry;
+            covered_is_data = true;
+        }
     }
     Bitmaps { jumpdests: finish(jd_out, len), push_data: finish(data_out, len) }
+}
+
+/// Flips bits `from..to` of a byte bitmap (`Lsb0`).
+fn flip_ones(bytes: &mut [u8], from: usize, to: usize) {
+    if from >= to {
+        return;
+    }
+    let (first, last) = (from / 8, (to - 1) / 8);
+    let head = 0xffu8 << (from % 8);
+    let tail = 0xffu8 >> (7 - (to - 1) % 8);
+    if first == last {
+        bytes[first] ^= head & tail;
+        return;
+    }
+    bytes[first] ^= head;
+    for byte in &mut bytes[first + 1..last] {
+        *byte = !*byte;
+    }
+    bytes[last] ^= tail;
 }
 
 /// Trims a block bitmap to `len` bits, clearing the bits past the end.
@@ -418,6 +472,32 @@ mod tests {
     }
 
     #[test]
+    fn runs_of_equal_pushes() {
+        for op in [opcode::PUSH1, opcode::PUSH2, opcode::PUSH20, opcode::PUSH32] {
+            for len in [1, 63, 64, 65, 200, 1000] {
+                let mut code = vec![op; len];
+                code.extend_from_slice(&[opcode::JUMPDEST, opcode::PUSH1, opcode::JUMPDEST]);
+                assert_eq!(analyze(&code), analyze_naive(&code), "op {op:#x} len {len}");
+                code[len / 2] = opcode::JUMPDEST;
+                assert_eq!(analyze(&code), analyze_naive(&code), "op {op:#x} len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn flip_ones_ranges() {
+        for from in 0..40 {
+            for to in from..40 {
+                let mut bytes = [0u8; 5];
+                flip_ones(&mut bytes, from, to);
+                let bits = BitVec::<u8>::from_vec(bytes.to_vec());
+                let ones: Vec<usize> = bits.iter_ones().collect();
+                assert_eq!(ones, (from..to).collect::<Vec<_>>());
+            }
+        }
+    }
+
+    #[test]
     fn every_padding_is_stop_after_truncated_pushes() {
         for op in opcode::PUSH1..=opcode::PUSH32 {
             let code = AnalyzedCode::new(vec![op]);
@@ -456,6 +536,7 @@ mod tests {
             Just(opcode::JUMPDEST),
             opcode::PUSH1..=opcode::PUSH32,
             Just(opcode::PUSH32),
+            Just(opcode::PUSH2),
         ];
         proptest::collection::vec(byte, 0..400)
     }
