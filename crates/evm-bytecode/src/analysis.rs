@@ -329,7 +329,7 @@ fn flip_ones(bytes: &mut [u8], from: usize, to: usize) {
 /// Trims a block bitmap to `len` bits, clearing the bits past the end.
 fn finish(mut bytes: Vec<u8>, len: usize) -> BitVec<u8> {
     bytes.truncate(len.div_ceil(8));
-    if len % 8 != 0
+    if !len.is_multiple_of(8)
         && let Some(last) = bytes.last_mut()
     {
         *last &= (1u8 << (len % 8)) - 1;

@@ -3,10 +3,22 @@
 //! Any byte string is valid legacy code: analysis never fails. This crate knows nothing of
 //! gas or hosts; it only records which fork introduced each opcode.
 
-mod fork;
-pub mod opcode;
 pub mod analysis;
+pub mod disasm;
+mod error;
+mod fork;
+pub mod limits;
+pub mod lint;
+pub mod metadata;
+pub mod opcode;
+pub mod stats;
 
 pub use analysis::{AnalyzedCode, Bitmaps, Instruction, Instructions, PADDING, instructions};
+pub use disasm::disassemble;
+pub use error::BytecodeError;
 pub use fork::{Fork, UnknownFork};
+pub use limits::{MAX_CODE_SIZE, MAX_INITCODE_SIZE};
+pub use lint::{LintIssue, LintKind, lint};
+pub use metadata::{Metadata, SolcVersion};
 pub use opcode::{OPCODE_INFO, OpInfo};
+pub use stats::{CodeStats, FusionCandidate, FusionKind, StaticJump};
