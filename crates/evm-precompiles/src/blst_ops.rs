@@ -207,3 +207,59 @@ pub(crate) fn pairing_product_is_one(pairs: &[(blst_p1_affine, blst_p2_affine)])
     // SAFETY: `result` is a valid field element.
     unsafe { blst::blst_fp12_is_one(&result) }
 }
+
+/// `Σ scalars[i]·points[i]` with Pippenger's method; scalars are 32-byte little-endian.
+///
+/// Callers drop points at infinity and zero scalars first; an empty input gives infinity.
+pub(crate) fn p1_msm(points: &[blst_p1_affine], scalars_le: &[[u8; 32]]) -> blst_p1 {
+    let n = points.len().min(scalars_le.len());
+    let mut out = blst_p1::default();
+    if n == 0 {
+        return out;
+    }
+    // SAFETY: a pure size computation.
+    let scratch_bytes = unsafe { blst::blst_p1s_mult_pippenger_scratch_sizeof(n) };
+    let mut scratch = vec![0 as blst::limb_t; scratch_bytes.div_ceil(size_of::<blst::limb_t>())];
+    // A null second entry tells blst that the first points at a contiguous array of `n`.
+    let point_ptrs: [*const blst_p1_affine; 2] = [points.as_ptr(), core::ptr::null()];
+    let scalar_ptrs: [*const u8; 2] = [scalars_le.as_ptr().cast(), core::ptr::null()];
+    // SAFETY: `points` holds `n` valid affine points and `scalars_le` `n` contiguous 32-byte
+    // scalars (256 bits each); `scratch` has the size blst asked for; `out` is a valid point.
+    unsafe {
+        blst::blst_p1s_mult_pippenger(
+            &mut out,
+            point_ptrs.as_ptr(),
+            n,
+            scalar_ptrs.as_ptr(),
+            256,
+            scratch.as_mut_ptr(),
+        )
+    };
+    out
+}
+
+/// `Σ scalars[i]·points[i]` in G2 with Pippenger's method; see [`p1_msm`].
+pub(crate) fn p2_msm(points: &[blst_p2_affine], scalars_le: &[[u8; 32]]) -> blst_p2 {
+    let n = points.len().min(scalars_le.len());
+    let mut out = blst_p2::default();
+    if n == 0 {
+        return out;
+    }
+    // SAFETY: a pure size computation.
+    let scratch_bytes = unsafe { blst::blst_p2s_mult_pippenger_scratch_sizeof(n) };
+    let mut scratch = vec![0 as blst::limb_t; scratch_bytes.div_ceil(size_of::<blst::limb_t>())];
+    let point_ptrs: [*const blst_p2_affine; 2] = [points.as_ptr(), core::ptr::null()];
+    let scalar_ptrs: [*const u8; 2] = [scalars_le.as_ptr().cast(), core::ptr::null()];
+    // SAFETY: as in `p1_msm`.
+    unsafe {
+        blst::blst_p2s_mult_pippenger(
+            &mut out,
+            point_ptrs.as_ptr(),
+            n,
+            scalar_ptrs.as_ptr(),
+            256,
+            scratch.as_mut_ptr(),
+        )
+    };
+    out
+}
