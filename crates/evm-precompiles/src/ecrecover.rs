@@ -7,6 +7,7 @@
 use crate::{Fork, PrecompileOutput, PrecompileResult, charge, read_padded};
 use alloy_primitives::{Address, Bytes, keccak256};
 use k256::elliptic_curve::bigint::Reduce;
+use k256::elliptic_curve::ops::MulByGeneratorVartime;
 use k256::elliptic_curve::point::DecompressPoint;
 use k256::elliptic_curve::sec1::ToSec1Point;
 use k256::elliptic_curve::subtle::Choice;
@@ -31,8 +32,12 @@ pub fn recover_address(msg_hash: &[u8; 32], v: u8, r: &[u8; 32], s: &[u8; 32]) -
     let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*msg_hash));
     let r_inv: Option<Scalar> = r_scalar.invert().into();
     let r_inv = r_inv?;
-    // Q = r⁻¹ (s·R − z·G)
-    let q = (big_r * (s_scalar * r_inv)) - (ProjectivePoint::generator() * (z * r_inv));
+    // Q = r⁻¹ (s·R − z·G) = (−z·r⁻¹)·G + (s·r⁻¹)·R; the inputs are public, so variable time is fine.
+    let q = ProjectivePoint::mul_by_generator_and_mul_add_vartime(
+        &(-(z * r_inv)),
+        &(s_scalar * r_inv),
+        &big_r,
+    );
     if bool::from(q.is_identity()) {
         return None;
     }

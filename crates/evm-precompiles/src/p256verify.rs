@@ -6,6 +6,7 @@
 use crate::{Fork, PrecompileOutput, PrecompileResult, charge};
 use alloy_primitives::Bytes;
 use p256::elliptic_curve::bigint::Reduce;
+use p256::elliptic_curve::ops::MulByGeneratorVartime;
 use p256::elliptic_curve::point::AffineCoordinates;
 use p256::elliptic_curve::{Field, Group, PrimeField};
 use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
@@ -40,7 +41,9 @@ fn verify(input: &[u8]) -> Option<()> {
     let z = <Scalar as Reduce<FieldBytes>>::reduce(&hash);
     let s_inv: Option<Scalar> = s.invert().into();
     let s_inv = s_inv?;
-    let big_r = ProjectivePoint::generator() * (z * s_inv) + q * (r * s_inv);
+    // R' = (h·s⁻¹)·G + (r·s⁻¹)·Q; the inputs are public, so variable time is fine.
+    let big_r =
+        ProjectivePoint::mul_by_generator_and_mul_add_vartime(&(z * s_inv), &(r * s_inv), &q);
     if bool::from(big_r.is_identity()) {
         return None;
     }
