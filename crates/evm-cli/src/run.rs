@@ -1,13 +1,211 @@
-//! `evmkit run` (STUB).
+//! `evmkit run`: executes code as a call from a default sender to an account holding it.
+//!
+//! `--trace` writes EIP-3155 JSON lines to stderr through a [`Hooks`] implementation; the
+//! result goes to stdout as text or, with `--json`, as one JSON object.
 
+use std::io::{BufWriter, Stderr, Write};
 use std::process::ExitCode;
+
+use alloy_primitives::{Address, Bytes, U256, address, hex};
+use evm_interp::{BlockEnv, FrameView, Hooks};
+use evm_vm::{Fork, InMemoryDb, Status, Tx, VmBuilder};
+
+/// The account that sends the call.
+const SENDER: Address = address!("00000000000000000000000000000000000ca11e");
+/// The account that holds the code.
+const CONTRACT: Address = address!("000000000000000000000000000000000000c0de");
 
 /// Arguments of `evmkit run`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// The code to run, in hex (with or without `0x`).
+    #[arg(long)]
+    code: String,
+    /// Call data, in hex.
+    #[arg(long, default_value = "")]
+    input: String,
+    /// Fork rules to apply.
+    #[arg(long, default_value_t = Fork::LATEST)]
+    fork: Fork,
+    /// Transaction gas limit (including the 21000 intrinsic gas).
+    #[arg(long, default_value_t = 10_000_000)]
+    gas: u64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Write an EIP-3155 trace (JSON lines) to stderr.
+    #[arg(long)]
+    trace: bool,
+}
+
+fn parse_hex(what: &str, text: &str) -> anyhow::Result<Bytes> {
+    let text = text.trim();
+    let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
+    hex::decode(digits)
+        .map(Bytes::from)
+        .map_err(|err| anyhow::anyhow!("invalid hex in {what}: {err}"))
+}
 
 /// Runs the command.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("not implemented yet")
+    let code = parse_hex("--code", &args.code)?;
+    let input = parse_hex("--input", &args.input)?;
+
+    let mut db = InMemoryDb::default();
+    db.insert_account(SENDER, U256::from(10).pow(U256::from(24)), 0, Bytes::new(), []);
+    db.insert_account(CONTRACT, U256::ZERO, 0, code, []);
+    let block = BlockEnv {
+        number: U256::from(1),
+        timestamp: U256::from(1),
+        gas_limit: U256::from(u64::MAX),
+        chain_id: U256::from(1),
+        ..BlockEnv::default()
+    };
+    let tx = Tx {
+        caller: SENDER,
+        to: Some(CONTRACT),
+        data: input,
+        gas_limit: args.gas,
+        chain_id: Some(U256::from(1)),
+        ..Tx::default()
+    };
+    let excess_blob_gas = (args.fork >= Fork::Cancun).then_some(0);
+    let builder = VmBuilder::new(db).fork(args.fork).block(block).excess_blob_gas(excess_blob_gas);
+
+    let outcome = if args.trace {
+        let mut vm = builder.hooks(Tracer::new(args.fork)).build();
+        let outcome = vm.transact(&tx);
+        let tracer = vm.hooks_mut();
+        tracer.flush_pending();
+        if let Ok(outcome) = &outcome {
+            tracer.line(&format!(
+                "{{\"output\":\"{}\",\"gasUsed\":\"{:#x}\"}}",
+                outcome.result.output, outcome.result.gas_used
+            ));
+        }
+        tracer.finish();
+        outcome
+    } else {
+        builder.build().transact(&tx)
+    };
+    let outcome = outcome.map_err(|err| anyhow::anyhow!("invalid transaction: {err}"))?;
+    let result = outcome.result;
+    let status = match result.status {
+        Status::Success => "success".to_string(),
+        Status::Revert => "revert".to_string(),
+        Status::Halt(reason) => format!("halt:{reason:?}"),
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let value = serde_json::json!({
+            "output": result.output.to_string(),
+            "gas_used": result.gas_used,
+            "status": status,
+        });
+        writeln!(out, "{value}")?;
+    } else {
+        writeln!(out, "status: {status}")?;
+        writeln!(out, "gas used: {}", result.gas_used)?;
+        writeln!(out, "output: {}", result.output)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One step seen by `before_step`, waiting for `after_step` to learn its gas cost.
+#[derive(Debug)]
+struct Pending {
+    pc: usize,
+    op: u8,
+    gas: u64,
+    stack: String,
+    depth: usize,
+    mem_size: usize,
+}
+
+/// EIP-3155 tracer: one JSON line per executed opcode.
+///
+/// A step's line is written when its `after_step` arrives (exact gas cost). Steps that have
+/// none, because they halt their frame or open a new frame, are written when the next step
+/// starts, with the opcode's static gas as their cost, so lines stay in execution order.
+#[derive(Debug)]
+struct Tracer {
+    out: BufWriter<Stderr>,
+    static_gas: &'static [u16; 256],
+    pending: Option<Pending>,
+}
+
+impl Tracer {
+    fn new(fork: Fork) -> Self {
+        Self {
+            out: BufWriter::new(std::io::stderr()),
+            static_gas: &evm_interp::FORK_TABLES[fork as usize].gas,
+            pending: None,
+        }
+    }
+
+    fn emit(&mut self, step: &Pending, cost: u64) {
+        let name = evm_bytecode::OPCODE_INFO[usize::from(step.op)].name;
+        let _ = writeln!(
+            self.out,
+            "{{\"pc\":{},\"op\":{},\"gas\":\"{:#x}\",\"gasCost\":\"{:#x}\",\"stack\":[{}],\
+             \"depth\":{},\"memSize\":{},\"opName\":\"{}\"}}",
+            step.pc, step.op, step.gas, cost, step.stack, step.depth, step.mem_size, name
+        );
+    }
+
+    fn flush_pending(&mut self) {
+        if let Some(step) = self.pending.take() {
+            let cost = u64::from(self.static_gas[usize::from(step.op)]);
+            self.emit(&step, cost);
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    fn finish(&mut self) {
+        let _ = self.out.flush();
+    }
+}
+
+impl Hooks for Tracer {
+    fn before_step(&mut self, frame: &FrameView<'_>) {
+        self.flush_pending();
+        let mut stack = String::new();
+        for (i, item) in frame.stack.iter().enumerate() {
+            if i > 0 {
+                stack.push(',');
+            }
+            stack.push_str(&format!("\"{item:#x}\""));
+        }
+        self.pending = Some(Pending {
+            pc: frame.pc,
+            op: frame.opcode,
+            gas: frame.gas_left,
+            stack,
+            depth: frame.depth + 1,
+            mem_size: frame.memory.len(),
+        });
+    }
+
+    fn after_step(&mut self, frame: &FrameView<'_>) {
+        if let Some(step) = self.pending.take_if(|p| p.depth == frame.depth + 1) {
+            self.emit(&step, step.gas.saturating_sub(frame.gas_left));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_hex_is_one_line_error() {
+        let err = parse_hex("--code", "0x6z").unwrap_err().to_string();
+        assert!(err.starts_with("invalid hex in --code"), "{err}");
+        assert!(!err.contains('\n'));
+        assert_eq!(parse_hex("--code", "0x6001").unwrap(), Bytes::from_static(&[0x60, 1]));
+        assert_eq!(parse_hex("--input", "").unwrap(), Bytes::new());
+    }
 }
