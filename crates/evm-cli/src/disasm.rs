@@ -1,13 +1,23 @@
-//! `evmkit disasm` (STUB).
+//! `evmkit disasm`: one `pc: MNEMONIC [immediate]` line per instruction.
 
+use std::io::Write;
 use std::process::ExitCode;
+
+use crate::input::CodeInput;
 
 /// Arguments of `evmkit disasm`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    #[command(flatten)]
+    input: CodeInput,
+}
 
 /// Runs the command.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("not implemented yet")
+    let code = args.input.read()?;
+    let text = evm_bytecode::disassemble(&code);
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
