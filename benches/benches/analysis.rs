@@ -81,7 +81,8 @@ fn ipsilon(dir: &Path) -> Vec<Bytes> {
         for test in tests.values() {
             let Some(pre) = test.get("pre").and_then(|p| p.as_object()) else { continue };
             for account in pre.values() {
-                if let Some(code) = account.get("code").and_then(|c| c.as_str()).and_then(decode_hex)
+                if let Some(code) =
+                    account.get("code").and_then(|c| c.as_str()).and_then(decode_hex)
                     && code.len() > 1
                 {
                     out.push(Bytes::from(code));
@@ -143,7 +144,10 @@ fn classes() -> Vec<Class> {
     const SIZE: usize = 24 * 1024;
     classes.push(Class { name: "all-PUSH32", inputs: vec![Bytes::from(vec![0x7f; SIZE])] });
     classes.push(Class { name: "all-JUMPDEST", inputs: vec![Bytes::from(vec![0x5b; SIZE])] });
-    classes.push(Class { name: "random-24KiB", inputs: vec![random_code(SIZE, 0x9e37_79b9_7f4a_7c15)] });
+    classes.push(Class {
+        name: "random-24KiB",
+        inputs: vec![random_code(SIZE, 0x9e37_79b9_7f4a_7c15)],
+    });
     classes
 }
 

@@ -548,3 +548,52 @@ pub fn from_name(name: &str) -> Option<u8> {
     (0..=255u8)
         .find(|&op| OPCODE_INFO[op as usize].is_defined() && OPCODE_INFO[op as usize].name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_256_opcodes_have_a_table_row() {
+        assert_eq!(OPCODE_INFO.len(), 256);
+        let mut defined = 0;
+        for op in 0..=255u8 {
+            let info = info(op);
+            assert!(!info.name.is_empty(), "byte {op:#04x}");
+            assert_eq!(info.is_defined(), info.name != "UNDEFINED", "byte {op:#04x}");
+            let expected_imm =
+                if (opcode::PUSH1..=opcode::PUSH32).contains(&op) { op - opcode::PUSH0 } else { 0 };
+            assert_eq!(info.immediate, expected_imm, "{}", info.name);
+            if info.is_defined() {
+                defined += 1;
+                assert_eq!(from_name(info.name), Some(op), "{}", info.name);
+                assert!(info.is_enabled_in(Fork::LATEST), "{}", info.name);
+            } else {
+                assert!(!info.is_enabled_in(Fork::LATEST));
+                assert_eq!(info.stack_delta(), 0);
+            }
+        }
+        // Osaka: 0x00-0x0b, 0x10-0x1e, 0x20, 0x30-0x4a, 0x50-0xa4, 0xf0-0xf5, 0xfa, 0xfd-0xff.
+        assert_eq!(defined, 12 + 15 + 1 + 27 + 85 + 6 + 1 + 3);
+    }
+
+    #[test]
+    fn fork_gating_and_aliases() {
+        assert!(!info(opcode::PUSH0).is_enabled_in(Fork::Paris));
+        assert!(info(opcode::PUSH0).is_enabled_in(Fork::Shanghai));
+        assert!(!info(opcode::CLZ).is_enabled_in(Fork::Prague));
+        assert_eq!(from_name("sha3"), Some(opcode::KECCAK256));
+        assert_eq!(from_name("DIFFICULTY"), Some(opcode::PREVRANDAO));
+        assert_eq!(from_name("UNDEFINED"), None);
+        assert_eq!(info(opcode::DUP16).pops, 16);
+        assert_eq!(info(opcode::SWAP16).pops, 17);
+    }
+
+    #[test]
+    fn fork_names_round_trip() {
+        for fork in Fork::ALL {
+            assert_eq!(fork.name().parse::<Fork>(), Ok(fork));
+        }
+        assert!("nonsense".parse::<Fork>().is_err());
+    }
+}
