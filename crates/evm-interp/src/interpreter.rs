@@ -240,24 +240,23 @@ impl<H: Host> Interpreter<H> {
             let i = op as usize;
             let entry = ops[i];
             let len = f.stack.len();
-            if len < entry.stack_min as usize {
+            if len.wrapping_sub(entry.stack_min as usize) > entry.stack_span as usize {
                 core::hint::cold_path();
                 return if entry.stack_min == OpEntry::UNDEFINED_MIN {
                     Exit::InvalidOpcode
-                } else {
+                } else if len < entry.stack_min as usize {
                     Exit::StackUnderflow
+                } else {
+                    Exit::StackOverflow
                 };
             }
-            if len > entry.stack_max as usize {
-                core::hint::cold_path();
-                return Exit::StackOverflow;
+            match f.gas_left.checked_sub(entry.gas as u64) {
+                Some(left) => f.gas_left = left,
+                None => {
+                    core::hint::cold_path();
+                    return Exit::OutOfGas;
+                }
             }
-            let cost = entry.gas as u64;
-            if f.gas_left < cost {
-                core::hint::cold_path();
-                return Exit::OutOfGas;
-            }
-            f.gas_left -= cost;
             f.pc = pc + 1;
             if let Err(exit) = (self.table[i])(f) {
                 return exit;

@@ -32,8 +32,10 @@ pub struct OpEntry {
     /// Minimum stack height before the opcode (its `pops`); [`OpEntry::UNDEFINED_MIN`] when the
     /// opcode does not exist in the fork, so the one underflow check also catches it.
     pub stack_min: u16,
-    /// Maximum stack height before the opcode: `1024 + pops - pushes`, capped at 1024.
-    pub stack_max: u16,
+    /// Allowed stack heights above `stack_min`: the height `h` before the opcode must satisfy
+    /// `h - stack_min <= stack_span`, where the maximum height is `1024 + pops - pushes`
+    /// (capped at 1024). One wrapping subtraction and one comparison check both bounds.
+    pub stack_span: u16,
 }
 
 impl OpEntry {
@@ -50,8 +52,16 @@ impl OpEntry {
         } else {
             max as u16
         };
-        let stack_min = if defined { pops as u16 } else { Self::UNDEFINED_MIN };
-        Self { gas: gas as u32, stack_min, stack_max }
+        if !defined {
+            return Self { gas: gas as u32, stack_min: Self::UNDEFINED_MIN, stack_span: 0 };
+        }
+        Self { gas: gas as u32, stack_min: pops as u16, stack_span: stack_max - pops as u16 }
+    }
+
+    /// Maximum stack height before the opcode.
+    #[inline]
+    pub const fn stack_max(&self) -> u16 {
+        self.stack_min.wrapping_add(self.stack_span)
     }
 }
 
@@ -268,8 +278,8 @@ mod tests {
         assert!(fork_table(Fork::Shanghai).defined[op::PUSH0 as usize]);
         assert!(!fork_table(Fork::Paris).defined[op::PUSH0 as usize]);
         assert!(fork_table(Fork::Osaka).defined[op::CLZ as usize]);
-        assert_eq!(t.ops[op::DUP1 as usize].stack_max, 1023);
-        assert_eq!(t.ops[op::POP as usize].stack_max, 1024);
+        assert_eq!(t.ops[op::DUP1 as usize].stack_max(), 1023);
+        assert_eq!(t.ops[op::POP as usize].stack_max(), 1024);
         assert_eq!(t.ops[op::SWAP16 as usize].stack_min, 17);
         assert_eq!(t.ops[0x0c].stack_min, OpEntry::UNDEFINED_MIN);
         assert_eq!(t.ops[op::ADD as usize].gas, 3);

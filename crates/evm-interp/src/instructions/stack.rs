@@ -21,7 +21,13 @@ pub fn push0<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
 /// PUSHn: reads `N` immediate bytes; past the end of the code they read as zero (padding).
 pub fn push<const N: usize, H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let start = f.pc;
-    let value = U256::from_be_slice(&f.bytes[start..start + N]);
+    let value = if N == 1 {
+        U256::from(f.bytes[start])
+    } else {
+        let mut word = [0u8; 32];
+        word[32 - N..].copy_from_slice(&f.bytes[start..start + N]);
+        U256::from_be_bytes(word)
+    };
     f.stack.push(value);
     f.pc = start + N;
     Ok(())
