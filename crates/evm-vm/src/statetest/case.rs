@@ -249,6 +249,57 @@ mod tests {
         assert_eq!(address_from_secret(&B256::ZERO), None);
     }
 
+    #[track_caller]
+    fn check_tx(template: &str, indexes: (usize, usize, usize)) -> Tx {
+        let t: TxTemplate = serde_json::from_str(template).unwrap();
+        let post: PostEntry = serde_json::from_value(serde_json::json!({
+            "hash": "0x00", "logs": "0x00",
+            "indexes": {"data": indexes.0, "gas": indexes.1, "value": indexes.2},
+        }))
+        .unwrap();
+        build_tx(&t, &post).unwrap()
+    }
+
+    #[test]
+    fn tx_from_template() {
+        let tx = check_tx(
+            r#"{
+                "data": ["0x", "0x0102"], "gasLimit": ["0x5208", "0x010000000000000000"],
+                "value": ["0x00", "0x0a"], "nonce": "0x01", "to": "",
+                "maxFeePerGas": "0x0a", "maxPriorityFeePerGas": "0x01",
+                "accessLists": [null, [{"address": "0x00000000000000000000000000000000000000aa",
+                                        "storageKeys": ["0x01"]}]],
+                "secretKey": "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8",
+                "authorizationList": [{"chainId": "0x01", "address": "0x00000000000000000000000000000000000000bb",
+                                       "nonce": "0x00", "v": "0x01", "r": "0x02", "s": "0x03"}]
+            }"#,
+            (1, 1, 1),
+        );
+        assert_eq!(tx.caller, address!("a94f5374fce5edbc8e2a8697c15331677e6ebf0b"));
+        assert_eq!(tx.to, None);
+        assert_eq!(tx.data.as_ref(), &[1, 2]);
+        assert_eq!(tx.gas_limit, u64::MAX, "oversized gas limits saturate");
+        assert_eq!(tx.value, U256::from(10));
+        assert_eq!(tx.gas_price, U256::from(10), "gas price defaults to the fee cap");
+        let list = tx.access_list.as_ref().unwrap();
+        assert_eq!(list[0].storage_keys, vec![B256::with_last_byte(1)]);
+        let auth = &tx.authorization_list.as_ref().unwrap()[0];
+        assert_eq!((auth.y_parity, auth.r, auth.s), (U256::from(1), U256::from(2), U256::from(3)));
+        assert_eq!(tx.chain_id, Some(U256::from(1)));
+
+        let tx = check_tx(
+            r#"{"data": ["0x"], "gasLimit": ["0x5208"], "value": ["0x00"], "nonce": "0x00",
+                "gasPrice": "0x0a", "to": "0x00000000000000000000000000000000000000cc",
+                "sender": "0x00000000000000000000000000000000000000dd",
+                "accessLists": [null]}"#,
+            (0, 0, 0),
+        );
+        assert_eq!(tx.caller, Address::with_last_byte(0xdd));
+        assert_eq!(tx.to, Some(Address::with_last_byte(0xcc)));
+        assert_eq!(tx.access_list, None, "a null access list means none");
+        assert_eq!(tx.max_fee_per_gas, None);
+    }
+
     #[test]
     fn block_hash_convention() {
         assert_eq!(
