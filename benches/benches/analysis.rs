@@ -197,34 +197,43 @@ fn bench(c: &mut Criterion, classes: &[Class]) {
     }
 }
 
-/// Median time of one pass over the class, from interleaved batches of both sides.
-fn median_pass(class: &Class, f: &dyn Fn(&Bytes)) -> Duration {
+/// Median time of one pass over the class for each side, from alternating batches so that both
+/// see the same machine load.
+fn median_passes(class: &Class) -> (Duration, Duration) {
     let per_batch = (2_000_000 / class.bytes().max(1)).clamp(1, 10_000) as u32;
-    let mut samples = Vec::with_capacity(31);
-    for _ in 0..31 {
+    let mut ours = Vec::with_capacity(41);
+    let mut theirs = Vec::with_capacity(41);
+    for _ in 0..41 {
         let start = Instant::now();
         for _ in 0..per_batch {
             for code in &class.inputs {
-                f(black_box(code));
+                black_box(evmkit(black_box(code)));
             }
         }
-        samples.push(start.elapsed() / per_batch);
+        ours.push(start.elapsed() / per_batch);
+        let start = Instant::now();
+        for _ in 0..per_batch {
+            for code in &class.inputs {
+                black_box(revm(black_box(code)));
+            }
+        }
+        theirs.push(start.elapsed() / per_batch);
     }
-    samples.sort();
-    samples[samples.len() / 2]
+    ours.sort();
+    theirs.sort();
+    (ours[ours.len() / 2], theirs[theirs.len() / 2])
 }
 
 fn summary(classes: &[Class]) {
     println!();
-    println!("legacy analysis throughput (median of 31 batches, same run)");
+    println!("legacy analysis throughput (median of 41 alternating batches per side, same run)");
     println!(
         "{:<14} {:>8} {:>6} {:>14} {:>14} {:>8}",
         "class", "bytes", "inputs", "evmkit MB/s", "revm MB/s", "ratio"
     );
     let mut worst = f64::INFINITY;
     for class in classes {
-        let ours = median_pass(class, &|c| drop(black_box(evmkit(c))));
-        let theirs = median_pass(class, &|c| drop(black_box(revm(c))));
+        let (ours, theirs) = median_passes(class);
         let mbps = |d: Duration| class.bytes() as f64 / d.as_secs_f64() / 1e6;
         let ratio = theirs.as_secs_f64() / ours.as_secs_f64();
         worst = worst.min(ratio);

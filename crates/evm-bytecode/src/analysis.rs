@@ -18,8 +18,11 @@
 //! time (SWAR), into a mask of PUSH1..PUSH32 opcodes and a mask of 0x5b bytes. Then only the
 //! PUSH bytes are visited, lowest first, with bit operations: the lowest PUSH byte that is not
 //! covered by earlier push data starts an instruction, and its immediate masks out the next
-//! candidates. Bytes that are not PUSH opcodes are never visited one by one. The result is exact;
-//! [`jumpdest_bitmap_naive`] is the byte-loop reference the tests compare against.
+//! candidates. Bytes that are not PUSH opcodes are never visited one by one.
+//! When a PUSH spills into the next block and the instruction after it is the same PUSH (a data
+//! table, or the all-PUSH32 worst case), a predictable loop steps over the run of equal PUSHes
+//! without classifying their immediates, and the block scan resumes after it.
+//! The result is exact; [`analyze_naive`] is the byte-loop reference the tests compare against.
 
 use std::fmt;
 
@@ -541,7 +544,29 @@ mod tests {
         proptest::collection::vec(byte, 0..400)
     }
 
+    fn runs_strategy() -> impl Strategy<Value = Vec<u8>> {
+        // Runs of one PUSH opcode (with arbitrary immediates) between arbitrary bytes.
+        let run = (opcode::PUSH1..=opcode::PUSH32, 1usize..40, any::<u8>()).prop_map(
+            |(op, count, fill)| {
+                let mut out = Vec::new();
+                for _ in 0..count {
+                    out.push(op);
+                    out.extend(std::iter::repeat_n(fill, usize::from(op - opcode::PUSH0)));
+                }
+                out
+            },
+        );
+        let piece = prop_oneof![run, proptest::collection::vec(any::<u8>(), 0..8)];
+        proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
+        #[test]
+        fn push_runs_match_byte_loop(code in runs_strategy(), cut in 0usize..64) {
+            let code = &code[..code.len().saturating_sub(cut)];
+            prop_assert_eq!(analyze(code), analyze_naive(code));
+        }
+
         #[test]
         fn fast_analysis_matches_byte_loop(code in code_strategy()) {
             prop_assert_eq!(analyze(&code), analyze_naive(&code));
