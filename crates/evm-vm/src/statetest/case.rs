@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use alloy_primitives::{Address, B256, U256, keccak256};
 use evm_interp::BlockEnv;
 
-use super::json::{PostEntry, TestUnit, TxTemplate};
+use super::json::{PostEntry, TestUnit, TxTemplate, TxValue};
 use crate::root::{logs_hash, state_root};
 use crate::{AccessListItem, Authorization, Fork, InMemoryDb, Status, Tx, VmBuilder};
 
@@ -96,7 +96,10 @@ impl PreparedUnit {
 
     /// Runs one case.
     pub(crate) fn run(&self, fork: Fork, post: &PostEntry) -> Result<(), Failure> {
-        let tx = build_tx(&self.unit.transaction, post)?;
+        let tx = match build_tx(&self.unit.transaction, post)? {
+            Ok(tx) => tx,
+            Err(reason) => return self.check_rejected(post, &reason),
+        };
         let mut vm = VmBuilder::new(self.pre.clone())
             .fork(fork)
             .block(self.block(fork))
@@ -105,22 +108,7 @@ impl PreparedUnit {
         let expected_root = post.hash.to_b256();
         let expected_logs = post.logs.to_b256();
         match vm.transact(&tx) {
-            Err(err) => {
-                let Some(expected) = &post.expect_exception else {
-                    return Err(Failure::msg(format!("unexpected invalid transaction: {err}")));
-                };
-                let root = self.pre_root();
-                if root != expected_root {
-                    return Err(Failure {
-                        error: format!(
-                            "rejected as expected ({expected}: {err}), but the pre-state root differs"
-                        ),
-                        expected: Some(expected_root.to_string()),
-                        got: Some(root.to_string()),
-                    });
-                }
-                Ok(())
-            }
+            Err(err) => self.check_rejected(post, &err.to_string()),
             Ok(outcome) => {
                 if let Some(expected) = &post.expect_exception {
                     return Err(Failure {
@@ -153,6 +141,28 @@ impl PreparedUnit {
     }
 }
 
+impl PreparedUnit {
+    /// The transaction was rejected (`reason`): right only if the fixture expects an exception
+    /// and its root is the unchanged pre-state root.
+    fn check_rejected(&self, post: &PostEntry, reason: &str) -> Result<(), Failure> {
+        let Some(expected) = &post.expect_exception else {
+            return Err(Failure::msg(format!("unexpected invalid transaction: {reason}")));
+        };
+        let root = self.pre_root();
+        let expected_root = post.hash.to_b256();
+        if root != expected_root {
+            return Err(Failure {
+                error: format!(
+                    "rejected as expected ({expected}: {reason}), but the pre-state root differs"
+                ),
+                expected: Some(expected_root.to_string()),
+                got: Some(root.to_string()),
+            });
+        }
+        Ok(())
+    }
+}
+
 fn describe(status: &Status, gas_used: u64) -> String {
     format!("status {status:?}, gas used {gas_used}")
 }
@@ -163,12 +173,16 @@ fn pick<'a, T>(list: &'a [T], index: usize, what: &str) -> Result<&'a T, Failure
     })
 }
 
-/// The transaction a post entry selects from the template.
-pub(crate) fn build_tx(t: &TxTemplate, post: &PostEntry) -> Result<Tx, Failure> {
+/// The transaction a post entry selects from the template: `Err` for a malformed fixture,
+/// `Ok(Err(reason))` for a transaction that cannot even be encoded (so it is invalid).
+pub(crate) fn build_tx(t: &TxTemplate, post: &PostEntry) -> Result<Result<Tx, String>, Failure> {
     let ix = post.indexes;
     let data = pick(&t.data, ix.data, "data")?.0.clone();
     let gas_limit = pick(&t.gas_limit, ix.gas, "gas")?.saturating_u64();
-    let value = pick(&t.value, ix.value, "value")?.0;
+    let value = match pick(&t.value, ix.value, "value")? {
+        TxValue::Value(value) => *value,
+        TxValue::Overflow(text) => return Ok(Err(format!("value {text} exceeds 256 bits"))),
+    };
     let caller = match (&t.sender, &t.secret_key) {
         (Some(sender), _) => sender.0,
         (None, Some(key)) => {
@@ -200,7 +214,7 @@ pub(crate) fn build_tx(t: &TxTemplate, post: &PostEntry) -> Result<Tx, Failure> 
             .collect()
     });
     let max_fee_per_gas = t.max_fee_per_gas.map(|v| v.0);
-    Ok(Tx {
+    Ok(Ok(Tx {
         caller,
         to: t.to.0,
         value,
@@ -218,7 +232,7 @@ pub(crate) fn build_tx(t: &TxTemplate, post: &PostEntry) -> Result<Tx, Failure> 
         max_fee_per_blob_gas: t.max_fee_per_blob_gas.map(|v| v.0),
         authorization_list,
         chain_id: Some(U256::from(CHAIN_ID)),
-    })
+    }))
 }
 
 /// The address of a secp256k1 private key: the last 20 bytes of keccak256 of the public key.
@@ -257,7 +271,7 @@ mod tests {
             "indexes": {"data": indexes.0, "gas": indexes.1, "value": indexes.2},
         }))
         .unwrap();
-        build_tx(&t, &post).unwrap()
+        build_tx(&t, &post).unwrap().unwrap()
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Numbers are hex strings that may carry leading zeros or exceed 64 bits; values that must fit
 //! a `u64` (nonces, gas limits) saturate, so an oversized value is rejected by the VM rather than
-//! by the parser. This module only parses: it knows nothing of execution.
+//! by the parser. A transaction value beyond 256 bits (written `0x:bigint 0x...`) parses as
+//! [`TxValue::Overflow`]: such a transaction cannot be encoded, so it is invalid. This module only parses: it knows nothing of execution.
 
 use std::collections::BTreeMap;
 
@@ -108,7 +109,7 @@ pub struct TxTemplate {
     /// Gas limits, by `indexes.gas`.
     pub gas_limit: Vec<HexU256>,
     /// Values, by `indexes.value`.
-    pub value: Vec<HexU256>,
+    pub value: Vec<TxValue>,
     /// Access lists, by `indexes.data`; `null` entries mean none.
     #[serde(default)]
     pub access_lists: Option<Vec<Option<Vec<AccessListEntry>>>>,
@@ -238,6 +239,31 @@ hex_newtype!(
     }
 );
 
+/// A transaction value; fixtures test values that do not fit 256 bits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxValue {
+    /// A representable value.
+    Value(U256),
+    /// The text, for a value wider than 256 bits.
+    Overflow(String),
+}
+
+impl<'de> Deserialize<'de> for TxValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let text = s.trim();
+        let (number, bigint) = match text.strip_prefix("0x:bigint ") {
+            Some(rest) => (rest, true),
+            None => (text, false),
+        };
+        match parse_u256(number) {
+            Ok(value) => Ok(Self::Value(value)),
+            Err(_) if bigint => Ok(Self::Overflow(s)),
+            Err(err) => Err(D::Error::custom(err)),
+        }
+    }
+}
+
 /// Bytes in hex text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HexBytes(pub Bytes);
@@ -274,6 +300,16 @@ mod tests {
         assert_eq!(parse_u256(&big), Ok(U256::MAX));
         assert!(parse_u256(&format!("0x1{}", "0".repeat(64))).is_err());
         assert_eq!(HexU256(U256::MAX).saturating_u64(), u64::MAX);
+    }
+
+    #[test]
+    fn oversized_values() {
+        let v: TxValue = serde_json::from_str("\"0x:bigint 0x05\"").unwrap();
+        assert_eq!(v, TxValue::Value(U256::from(5)));
+        let wide = format!("\"0x:bigint 0x1{}\"", "0".repeat(64));
+        let v: TxValue = serde_json::from_str(&wide).unwrap();
+        assert!(matches!(v, TxValue::Overflow(_)));
+        assert!(serde_json::from_str::<TxValue>(&format!("\"0x1{}\"", "0".repeat(64))).is_err());
     }
 
     #[test]
