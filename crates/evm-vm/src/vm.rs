@@ -295,6 +295,8 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
 
     /// Validates and executes `tx` without changing the database.
     pub fn transact(&mut self, tx: &Tx) -> Result<ResultAndState, Error> {
+        let _span =
+            tracing::debug_span!("transact", caller = %tx.caller, nonce = tx.nonce).entered();
         let fork = self.fork;
         let v = self.validate_static(tx)?;
         let Self { block, db, hooks, precompiles, .. } = self;
@@ -743,6 +745,69 @@ mod tests {
             invalid(db_with(&[]), Fork::Cancun, &tx),
             InvalidTx::TypeNotSupported { .. }
         ));
+    }
+
+    #[test]
+    fn selfdestruct_deletes_only_same_tx_creations_from_cancun() {
+        let victim = Address::with_last_byte(0xd0);
+        let heir = Address::with_last_byte(0xd1);
+        // SELFDESTRUCT(heir).
+        let code = format!("73{}ff", hex::encode(heir));
+        let db = || db_with(&[(victim, 500, code.as_str())]);
+        let (res, after) = run(db(), Fork::Shanghai, &call(victim));
+        assert_eq!(res.unwrap().status, Status::Success);
+        assert!(!after.accounts.contains_key(&victim));
+        assert_eq!(balance(&after, heir), Some(U256::from(500)));
+        let (res, after) = run(db(), Fork::Cancun, &call(victim));
+        assert_eq!(res.unwrap().status, Status::Success);
+        assert_eq!(balance(&after, victim), Some(U256::ZERO));
+        assert_eq!(balance(&after, heir), Some(U256::from(500)));
+    }
+
+    #[test]
+    fn delegated_account_runs_the_delegates_code_on_its_own_storage() {
+        let authority = Address::with_last_byte(0xa1);
+        let delegate = Address::with_last_byte(0xde);
+        let designator = format!("ef0100{}", hex::encode(delegate));
+        // SSTORE(0, 1).
+        let db = db_with(&[(authority, 0, designator.as_str()), (delegate, 0, "6001600055")]);
+        let (res, after) = run(db, Fork::Prague, &call(authority));
+        assert_eq!(res.unwrap().status, Status::Success);
+        assert_eq!(after.accounts[&authority].storage.get(&U256::ZERO), Some(&U256::from(1)));
+        assert!(after.accounts[&delegate].storage.is_empty());
+    }
+
+    #[test]
+    fn invalid_authorization_is_skipped_but_paid_for() {
+        let tx = Tx {
+            authorization_list: Some(vec![Authorization {
+                chain_id: U256::from(1),
+                r: U256::from(1),
+                s: U256::from(1),
+                y_parity: U256::from(2),
+                ..Authorization::default()
+            }]),
+            max_fee_per_gas: Some(U256::from(10)),
+            ..call(Address::with_last_byte(0x77))
+        };
+        let (res, _) = run(db_with(&[]), Fork::Prague, &tx);
+        let res = res.unwrap();
+        assert_eq!(res.status, Status::Success);
+        assert_eq!(res.gas_used, 21_000 + 25_000);
+    }
+
+    #[test]
+    fn failed_deposit_of_0xef_code_halts_from_london() {
+        // Deploys the single byte 0xef.
+        let init = hex::decode("60ef60005360016000f3").unwrap();
+        let tx = Tx { to: None, data: init.into(), gas_limit: 200_000, ..call(Address::ZERO) };
+        let (res, db) = run(db_with(&[]), Fork::London, &tx);
+        let res = res.unwrap();
+        assert!(matches!(res.status, Status::Halt(_)));
+        assert_eq!(res.gas_used, 200_000);
+        assert!(!db.accounts.contains_key(&SENDER.create(0)));
+        let (res, _) = run(db_with(&[]), Fork::Berlin, &tx);
+        assert_eq!(res.unwrap().status, Status::Success);
     }
 
     trait WithFirstByte {
