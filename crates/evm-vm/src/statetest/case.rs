@@ -67,6 +67,17 @@ impl PreparedUnit {
         *self.pre_root.get_or_init(|| state_root(&self.pre))
     }
 
+    /// The root after a rejected transaction: the pre-state with the coinbase touched.
+    fn rejected_root(&self, fork: Fork) -> B256 {
+        let coinbase = self.unit.env.current_coinbase.0;
+        if !touch_changes(&self.pre, coinbase, fork) {
+            return self.pre_root();
+        }
+        let mut db = self.pre.clone();
+        touch_coinbase(&mut db, coinbase, fork);
+        state_root(&db)
+    }
+
     /// The block environment for `fork`.
     fn block(&self, fork: Fork) -> BlockEnv {
         let env = &self.unit.env;
@@ -98,7 +109,7 @@ impl PreparedUnit {
     pub(crate) fn run(&self, fork: Fork, post: &PostEntry) -> Result<(), Failure> {
         let tx = match build_tx(&self.unit.transaction, post)? {
             Ok(tx) => tx,
-            Err(reason) => return self.check_rejected(post, &reason),
+            Err(reason) => return self.check_rejected(fork, post, &reason),
         };
         let mut vm = VmBuilder::new(self.pre.clone())
             .fork(fork)
@@ -108,7 +119,7 @@ impl PreparedUnit {
         let expected_root = post.hash.to_b256();
         let expected_logs = post.logs.to_b256();
         match vm.transact(&tx) {
-            Err(err) => self.check_rejected(post, &err.to_string()),
+            Err(err) => self.check_rejected(fork, post, &err.to_string()),
             Ok(outcome) => {
                 if let Some(expected) = &post.expect_exception {
                     return Err(Failure {
@@ -120,6 +131,7 @@ impl PreparedUnit {
                 let logs = logs_hash(&outcome.result.logs);
                 let summary = describe(&outcome.result.status, outcome.result.gas_used);
                 vm.commit(outcome.state);
+                touch_coinbase(vm.db_mut(), self.unit.env.current_coinbase.0, fork);
                 let root = state_root(vm.db());
                 if root != expected_root {
                     return Err(Failure {
@@ -144,11 +156,11 @@ impl PreparedUnit {
 impl PreparedUnit {
     /// The transaction was rejected (`reason`): right only if the fixture expects an exception
     /// and its root is the unchanged pre-state root.
-    fn check_rejected(&self, post: &PostEntry, reason: &str) -> Result<(), Failure> {
+    fn check_rejected(&self, fork: Fork, post: &PostEntry, reason: &str) -> Result<(), Failure> {
         let Some(expected) = &post.expect_exception else {
             return Err(Failure::msg(format!("unexpected invalid transaction: {reason}")));
         };
-        let root = self.pre_root();
+        let root = self.rejected_root(fork);
         let expected_root = post.hash.to_b256();
         if root != expected_root {
             return Err(Failure {
@@ -160,6 +172,29 @@ impl PreparedUnit {
             });
         }
         Ok(())
+    }
+}
+
+/// Whether [`touch_coinbase`] would change `db`.
+fn touch_changes(db: &InMemoryDb, coinbase: Address, fork: Fork) -> bool {
+    match db.accounts.get(&coinbase) {
+        None => fork < Fork::SpuriousDragon,
+        Some(account) => fork >= Fork::SpuriousDragon && account.info.is_empty(),
+    }
+}
+
+/// The state-test convention of the fillers (geth's state-test harness): after the transaction,
+/// valid or not, the coinbase receives a zero-value reward. Before Spurious Dragon that touch
+/// creates it as an empty account; from Spurious Dragon on (EIP-161) a touched empty account is
+/// deleted.
+fn touch_coinbase(db: &mut InMemoryDb, coinbase: Address, fork: Fork) {
+    if !touch_changes(db, coinbase, fork) {
+        return;
+    }
+    if fork < Fork::SpuriousDragon {
+        db.insert_account(coinbase, U256::ZERO, 0, alloy_primitives::Bytes::new(), []);
+    } else {
+        db.accounts.remove(&coinbase);
     }
 }
 
