@@ -22,4 +22,6 @@ pub use evm_bytecode::{AnalyzedCode, Fork};
 pub use evm_interp::{BlockEnv, Hooks, NoHooks};
 pub use gas::{IntrinsicGas, intrinsic_gas};
 pub use tx::{AccessListItem, Authorization, Tx, TxType};
-pub use vm::{AccountChange, ExecResult, ResultAndState, StateChanges, Status, Vm, VmBuilder};
+pub use vm::{
+    AccountChange, DatabaseCommit, ExecResult, ResultAndState, StateChanges, Status, Vm, VmBuilder,
+};

@@ -176,6 +176,12 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
         &mut self.precompiles
     }
 
+    /// Mutable block environment, to reuse the VM for another block. Set `blob_basefee`
+    /// yourself (see [`crate::gas::blob_basefee`]).
+    pub fn block_mut(&mut self) -> &mut BlockEnv {
+        &mut self.block
+    }
+
     /// The hooks.
     pub fn hooks_mut(&mut self) -> &mut H {
         &mut self.hooks
@@ -445,10 +451,30 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
     }
 }
 
-impl<H: Hooks> Vm<crate::InMemoryDb, H> {
-    /// Applies `state` to the in-memory database.
+impl<DB: Database + DatabaseCommit, H: Hooks> Vm<DB, H> {
+    /// Applies `state` to the database.
     pub fn commit(&mut self, state: StateChanges) {
         self.db.commit(state);
+    }
+
+    /// Validates, executes and commits `tx`; returns the execution result.
+    pub fn transact_commit(&mut self, tx: &Tx) -> Result<ExecResult, Error> {
+        let ResultAndState { result, state } = self.transact(tx)?;
+        self.commit(state);
+        Ok(result)
+    }
+}
+
+/// A database that can apply a transaction's [`StateChanges`].
+pub trait DatabaseCommit {
+    /// Applies the changes: deleted accounts go, re-created accounts lose their old storage,
+    /// zero slot values delete the slot.
+    fn commit(&mut self, state: StateChanges);
+}
+
+impl DatabaseCommit for crate::InMemoryDb {
+    fn commit(&mut self, state: StateChanges) {
+        crate::InMemoryDb::commit(self, state);
     }
 }
 
