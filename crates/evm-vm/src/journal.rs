@@ -54,6 +54,19 @@ pub(crate) struct Account {
 }
 
 impl Account {
+    /// Loads `address` from `db` (an empty, non-existing account when absent).
+    fn load<DB: Database>(db: &mut DB, address: Address) -> Self {
+        let info = db.basic(address);
+        Self {
+            loaded_exists: info.is_some(),
+            info: info.unwrap_or_default(),
+            touched: false,
+            created: false,
+            destroyed: false,
+            storage: HashMap::default(),
+        }
+    }
+
     /// Exists in the state (pre-EIP-161 meaning): loaded from the database or touched since.
     pub(crate) fn exists(&self) -> bool {
         self.loaded_exists || self.touched
@@ -120,34 +133,14 @@ impl<'a, DB: Database> Journal<'a, DB> {
     /// The account, loaded from the database on first use.
     pub(crate) fn account(&mut self, address: Address) -> &mut Account {
         let db = &mut *self.db;
-        self.accounts.entry(address).or_insert_with(|| {
-            let info = db.basic(address);
-            Account {
-                loaded_exists: info.is_some(),
-                info: info.unwrap_or_default(),
-                touched: false,
-                created: false,
-                destroyed: false,
-                storage: HashMap::default(),
-            }
-        })
+        self.accounts.entry(address).or_insert_with(|| Account::load(db, address))
     }
 
     /// The account's code (loaded by hash on first use).
     pub(crate) fn code(&mut self, address: Address) -> Arc<AnalyzedCode> {
         let empty = self.empty_code.clone();
         let db = &mut *self.db;
-        let acc = self.accounts.entry(address).or_insert_with(|| {
-            let info = db.basic(address);
-            Account {
-                loaded_exists: info.is_some(),
-                info: info.unwrap_or_default(),
-                touched: false,
-                created: false,
-                destroyed: false,
-                storage: HashMap::default(),
-            }
-        });
+        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, address));
         if let Some(code) = &acc.info.code {
             return code.clone();
         }
@@ -279,17 +272,7 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     fn slot(&mut self, address: Address, key: U256) -> Slot {
         let db = &mut *self.db;
-        let acc = self.accounts.entry(address).or_insert_with(|| {
-            let info = db.basic(address);
-            Account {
-                loaded_exists: info.is_some(),
-                info: info.unwrap_or_default(),
-                touched: false,
-                created: false,
-                destroyed: false,
-                storage: HashMap::default(),
-            }
-        });
+        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, address));
         let created = acc.created;
         let loaded_exists = acc.loaded_exists;
         let slot = *acc.storage.entry(key).or_insert_with(|| {
