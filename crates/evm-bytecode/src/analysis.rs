@@ -260,18 +260,24 @@ fn analyze_padded(padded: &[u8], len: usize) -> Bitmaps {
         let mut cand = push & !covered_mask;
         // A PUSH whose immediate runs past this block: (offset in block, opcode).
         let mut spill = None;
+        // For every byte, where the instruction after it would start if it were a PUSH
+        // (computed branch-free for the whole block, off the dependency chain below).
+        let mut ends = [0u8; 64];
+        for (i, (e, &byte)) in ends.iter_mut().zip(block).enumerate() {
+            *e = (i as u8).wrapping_add(byte).wrapping_sub(opcode::PUSH0 - 1);
+        }
         while cand != 0 {
             let i = cand.trailing_zeros();
-            // The lowest candidate starts an instruction: a PUSH with n = op - 0x5f bytes.
-            let op = block[i as usize];
-            let n = u32::from(op - opcode::PUSH0);
-            let end = i + 1 + n; // first byte after the immediate, may be past this block
+            // The lowest candidate starts an instruction: a PUSH with n = op - 0x5f bytes,
+            // whose immediate ends before `end` (which may be past this block).
+            let end = u32::from(ends[i as usize]);
             if end >= 64 {
+                let op = block[i as usize];
                 data |= u64::MAX.checked_shl(i + 1).unwrap_or(0);
                 spill = Some((end - 64, op));
                 break;
             }
-            data |= ((1u64 << n) - 1) << (i + 1);
+            data |= (u64::MAX << (i + 1)) & !(u64::MAX << end);
             cand &= u64::MAX << end;
         }
         jd_out[b * 8..b * 8 + 8].copy_from_slice(&(jd & !data & !covered_mask).to_le_bytes());
