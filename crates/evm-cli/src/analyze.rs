@@ -4,6 +4,7 @@
 //! Statistics cover the whole code, as the EVM sees it. The lint skips a recognised Solidity
 //! metadata trailer, which is data, not code.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use evm_bytecode::lint::{LintIssue, LintKind, lint_for_fork};
@@ -226,10 +227,15 @@ fn preview(pcs: &[usize]) -> String {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let code = args.input.read()?;
     let report = Report::new(code, args.fork);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report.json())?);
+    let text = if args.json {
+        serde_json::to_string_pretty(&report.json())? + "\n"
     } else {
-        print!("{}", report.summary());
+        report.summary()
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`evmkit analyze ... | head`) is not a failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }

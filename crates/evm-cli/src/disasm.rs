@@ -17,7 +17,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let code = args.input.read()?;
     let text = evm_bytecode::disassemble(&code);
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`evmkit disasm ... | head`) is not a failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
