@@ -10,6 +10,8 @@
 //! when the corpus is absent the run says so and times the synthetic worst cases only
 //! (all-PUSH32, all-JUMPDEST, 24 KiB random).
 //! After criterion, a summary table gives MB/s for both and the ratio per input class.
+//! `cargo bench -p evm-benches --bench analysis -- --summary-only` prints only the table;
+//! `EVM_BENCH_CLASS=NAME` keeps one input class (for profiling).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -255,7 +257,11 @@ fn summary(classes: &[Class]) {
 }
 
 fn main() {
-    let classes = classes();
+    let mut classes = classes();
+    // `EVM_BENCH_CLASS=all-PUSH32` restricts the run to one input class (for profiling).
+    if let Ok(only) = std::env::var("EVM_BENCH_CLASS") {
+        classes.retain(|c| c.name == only);
+    }
     check_same_jumpdests(&classes);
     let args: Vec<String> = std::env::args().collect();
     let summary_only = args.iter().any(|a| a == "--summary-only");
