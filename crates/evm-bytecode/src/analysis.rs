@@ -114,7 +114,8 @@ impl AnalyzedCode {
     /// Whether `pc` is a JUMPDEST that is not inside PUSH data. O(1).
     #[inline]
     pub fn is_valid_jump(&self, pc: usize) -> bool {
-        self.jumpdests.get(pc).is_some_and(|b| *b)
+        // Bits past `len()` are kept zero (see `finish`), so the raw bytes can be read directly.
+        self.jumpdests.as_raw_slice().get(pc / 8).is_some_and(|&byte| byte >> (pc % 8) & 1 == 1)
     }
 
     /// The JUMPDEST bitmap, one bit per code byte (`Lsb0`, length [`len`](Self::len)).
@@ -577,7 +578,11 @@ mod tests {
         fn fast_analysis_matches_byte_loop(code in code_strategy()) {
             prop_assert_eq!(analyze(&code), analyze_naive(&code));
             let analyzed = AnalyzedCode::new(code.clone());
-            prop_assert_eq!(analyzed.jumpdests(), &jumpdest_bitmap_naive(&code));
+            let naive = jumpdest_bitmap_naive(&code);
+            prop_assert_eq!(analyzed.jumpdests(), &naive);
+            for pc in 0..code.len() + 9 {
+                prop_assert_eq!(analyzed.is_valid_jump(pc), naive.get(pc).is_some_and(|b| *b));
+            }
             let starts: Vec<usize> = instructions(&code).map(|i| i.pc).collect();
             let from_bitmap: Vec<usize> = analyzed.instruction_starts().iter_ones().collect();
             prop_assert_eq!(starts, from_bitmap);
