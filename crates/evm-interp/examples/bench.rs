@@ -1,4 +1,4 @@
-//! Times one contract call on a minimal in-memory host: `bench CODE_HEX_FILE [DATA_HEX_FILE] [N]`.
+//! Times one contract call on a minimal in-memory host: `bench CODE_HEX_FILE [DATA_HEX_FILE] [N] [table]`.
 //!
 //! A quick profiling aid for the dispatch loop; the criterion suite in `benches/` is the
 //! reference for comparisons.
@@ -91,7 +91,11 @@ fn main() {
     let data = args.get(2).map(|p| read_hex(p)).unwrap_or_default();
     let n: u32 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10);
     let code = Arc::new(AnalyzedCode::new(code));
-    let interp = Interpreter::<MiniHost>::new();
+    let mut interp = Interpreter::<MiniHost>::new();
+    if args.get(4).is_some_and(|a| a == "table") {
+        // Any customisation switches the loop to table-only dispatch.
+        interp.insert_instruction(0x0c, evm_interp::instructions::invalid, 0, 0, 0, Fork::Osaka);
+    }
     let mut memory = SharedMemory::new();
     let mut times = Vec::new();
     let mut last = None;

@@ -214,3 +214,36 @@ mod program_tests {
         assert_eq!(gas_used("600060020a", Fork::Cancun), 3 + 3 + 10);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use alloy_primitives::U256;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Two's complement encoding of a small signed value.
+    fn enc(x: i128) -> U256 {
+        if x < 0 { U256::from(x.unsigned_abs()).wrapping_neg() } else { U256::from(x as u128) }
+    }
+
+    proptest! {
+        #[test]
+        fn signed_ops_match_i128(a in any::<i64>(), b in any::<i64>()) {
+            let (a, b) = (a as i128, b as i128);
+            let div = if b == 0 { 0 } else { a / b };
+            let rem = if b == 0 { 0 } else { a % b };
+            prop_assert_eq!(i256_div(enc(a), enc(b)), enc(div));
+            prop_assert_eq!(i256_mod(enc(a), enc(b)), enc(rem));
+        }
+
+        #[test]
+        fn signextend_matches_i128(x in any::<u64>(), byte in 0u64..8) {
+            let bits = 8 * (byte + 1);
+            let shift = 128 - bits;
+            let expected = ((x as i128) << shift) >> shift;
+            let masked = if bits == 64 { x } else { x & ((1u64 << bits) - 1) };
+            prop_assert_eq!(signextend_word(U256::from(byte), U256::from(masked)), enc(expected));
+        }
+    }
+}
