@@ -26,8 +26,9 @@ pub(crate) struct Args {
     /// Run only cases whose test name or fork name contains this text.
     #[arg(long)]
     filter: Option<String>,
-    /// Per-case time limit in seconds (0 = none).
-    #[arg(long, default_value_t = 60)]
+    /// Per-case time limit in seconds (0 = none). The slowest Ethereum state test
+    /// (CALLBlake2f_MaxRounds, 2^32-1 blake2 rounds) needs about a minute per fork.
+    #[arg(long, default_value_t = 600)]
     timeout: u64,
     /// Worker threads (0 = all cores).
     #[arg(long, short = 'j', default_value_t = 0)]

@@ -2,7 +2,7 @@
 //!
 //! `transact` validates a transaction against the fork, block and sender, buys gas, warms the
 //! EIP-2929 sets, applies EIP-7702 authorizations, runs the top-level call or creation through
-//! [`crate::context::Context`], settles refunds and fees, and returns the state changes without
+//! `context::Context`, settles refunds and fees, and returns the state changes without
 //! touching the database; `commit` applies them.
 
 use alloy_primitives::map::HashMap;

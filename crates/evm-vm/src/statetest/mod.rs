@@ -43,7 +43,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { filter: None, timeout: Some(Duration::from_secs(60)), threads: 0 }
+        Self { filter: None, timeout: Some(Duration::from_secs(600)), threads: 0 }
     }
 }
 
