@@ -100,6 +100,14 @@ pub enum InvalidTx {
         /// Fee cap.
         fee_cap: U256,
     },
+    /// The transaction is signed for another chain (EIP-155, EIP-2718 types).
+    #[error("transaction chain id {tx} does not match the chain id {chain}")]
+    ChainIdMismatch {
+        /// The transaction's chain id.
+        tx: U256,
+        /// The block's chain id.
+        chain: U256,
+    },
     /// The transaction type is not active in this fork.
     #[error("transaction type {tx_type:?} not supported in {fork}")]
     TypeNotSupported {

@@ -202,6 +202,11 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
         if fork < since {
             return Err(InvalidTx::TypeNotSupported { tx_type, fork });
         }
+        if let Some(chain_id) = tx.chain_id
+            && chain_id != block.chain_id
+        {
+            return Err(InvalidTx::ChainIdMismatch { tx: chain_id, chain: block.chain_id });
+        }
 
         let intrinsic = gas::intrinsic_gas(tx, fork);
         let required = intrinsic.initial.max(intrinsic.floor);
@@ -665,6 +670,11 @@ mod tests {
         );
         let tx = Tx { nonce: u64::MAX, ..call(to) };
         assert_eq!(invalid(db_with(&[]), Fork::Cancun, &tx), InvalidTx::NonceMaxValue);
+        let tx = Tx { chain_id: Some(U256::from(5)), ..call(to) };
+        assert_eq!(
+            invalid(db_with(&[]), Fork::Cancun, &tx),
+            InvalidTx::ChainIdMismatch { tx: U256::from(5), chain: U256::from(1) }
+        );
     }
 
     #[test]
