@@ -123,7 +123,7 @@ fn decode_repeated_hex(text: &str) -> Option<Vec<u8>> {
 fn parse_u64(value: Option<&serde_json::Value>) -> Option<u64> {
     let text = value?.as_str()?.trim();
     match text.strip_prefix("0x") {
-        Some(hex) if hex.is_empty() => Some(0),
+        Some("") => Some(0),
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => text.parse().ok(),
     }
@@ -132,7 +132,7 @@ fn parse_u64(value: Option<&serde_json::Value>) -> Option<u64> {
 fn parse_u256(value: Option<&serde_json::Value>) -> Option<U256> {
     let text = value?.as_str()?.trim();
     match text.strip_prefix("0x") {
-        Some(hex) if hex.is_empty() => Some(U256::ZERO),
+        Some("") => Some(U256::ZERO),
         Some(hex) => U256::from_str_radix(hex, 16).ok(),
         None => U256::from_str_radix(text, 10).ok(),
     }
