@@ -15,8 +15,10 @@ commands:
   ci                      fmt --check, clippy -D warnings, tests, docs, the state-test
                           conformance suite in release mode (when fixtures are present),
                           and cargo deny (when installed)
-  bench [FILTER] [--save NAME | --baseline NAME]
-                          criterion benchmarks (evm-benches), side by side with revm
+  bench [analysis|execution] [FILTER] [--save NAME | --baseline NAME] [--summary-only]
+                          criterion benchmarks (evm-benches), side by side with revm;
+                          `analysis` or `execution` picks one bench, FILTER selects cases,
+                          --summary-only prints only the same-run ratio table
 ";
 
 fn main() -> ExitCode {
@@ -89,8 +91,18 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
+/// The bench targets of `evm-benches`.
+const BENCHES: [&str; 2] = ["analysis", "execution"];
+
 fn bench(args: &[String]) -> Result<(), String> {
-    let mut cargo_args = vec!["bench", "-p", "evm-benches", "--"];
+    let mut cargo_args = vec!["bench", "-p", "evm-benches"];
+    let mut rest = args;
+    if let Some(first) = args.first().filter(|a| BENCHES.contains(&a.as_str())) {
+        cargo_args.extend(["--bench", first.as_str()]);
+        rest = &args[1..];
+    }
+    cargo_args.push("--");
+    let args = rest;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
