@@ -20,6 +20,7 @@ pub(crate) fn abs(x: U256) -> U256 {
 }
 
 /// Signed division, EVM rules: `x / 0 = 0`, `MIN / -1 = MIN`.
+#[inline]
 pub fn i256_div(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
@@ -29,6 +30,7 @@ pub fn i256_div(a: U256, b: U256) -> U256 {
 }
 
 /// Signed remainder, EVM rules: `x % 0 = 0`, the result has the sign of `a`.
+#[inline]
 pub fn i256_mod(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
@@ -38,13 +40,23 @@ pub fn i256_mod(a: U256, b: U256) -> U256 {
 }
 
 /// SIGNEXTEND(b, x): extends the sign bit of byte `b` (0 = least significant) of `x`.
+#[inline(always)]
 pub fn signextend_word(b: U256, x: U256) -> U256 {
     if b >= U256::from(31) {
         return x;
     }
+    // Limb-wise and branch-free, so the result stays in registers: keep the limbs below the
+    // sign bit's limb, mask that limb, and fill the limbs above it with the sign.
     let bit = b.as_limbs()[0] as usize * 8 + 7;
-    let mask = (U256::from(1) << (bit + 1)) - U256::from(1);
-    if x.bit(bit) { x | !mask } else { x & mask }
+    let (limb, shift) = (bit / 64, bit % 64);
+    let xl = x.as_limbs();
+    let fill = 0u64.wrapping_sub((xl[limb] >> shift) & 1);
+    let low = u64::MAX >> (63 - shift);
+    U256::from_limbs(core::array::from_fn(|i| match i.cmp(&limb) {
+        core::cmp::Ordering::Less => xl[i],
+        core::cmp::Ordering::Equal => (xl[i] & low) | (fill & !low),
+        core::cmp::Ordering::Greater => fill,
+    }))
 }
 
 /// ADD.
@@ -244,6 +256,20 @@ mod proptests {
             let expected = ((x as i128) << shift) >> shift;
             let masked = if bits == 64 { x } else { x & ((1u64 << bits) - 1) };
             prop_assert_eq!(signextend_word(U256::from(byte), U256::from(masked)), enc(expected));
+        }
+
+        #[test]
+        fn signextend_matches_256_bit_masks(limbs in any::<[u64; 4]>(), byte in 0u64..40) {
+            // Reference: the definition with 256-bit masks.
+            let x = U256::from_limbs(limbs);
+            let expected = if byte >= 31 {
+                x
+            } else {
+                let bit = byte as usize * 8 + 7;
+                let mask = (U256::from(1) << (bit + 1)) - U256::from(1);
+                if x.bit(bit) { x | !mask } else { x & mask }
+            };
+            prop_assert_eq!(signextend_word(U256::from(byte), x), expected);
         }
     }
 }
