@@ -14,8 +14,10 @@
 //! `EVM_BENCH_CLASS=NAME` keeps one input class (for profiling).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+use evm_benches::{corpus_dir, decode_hex, files_with_ext};
 
 use alloy_primitives::{B256, Bytes};
 use criterion::{Criterion, Throughput};
@@ -32,33 +34,6 @@ impl Class {
     fn bytes(&self) -> u64 {
         self.inputs.iter().map(|c| c.len() as u64).sum()
     }
-}
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("EVM_BENCH_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench"),
-    }
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()
-}
-
-fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_with_ext(&path, ext));
-        } else if path.extension().is_some_and(|e| e == ext) {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
 }
 
 fn evmone_legacy(dir: &Path) -> Vec<Bytes> {

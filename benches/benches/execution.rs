@@ -22,8 +22,10 @@
 //! Without `--bench` (`cargo test --all-targets`) only the checks and one criterion pass run.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+use evm_benches::{corpus_dir, decode_hex, files_with_ext};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use criterion::Criterion;
@@ -76,33 +78,6 @@ struct Case {
     value: U256,
     data: Bytes,
     expected: Option<Bytes>,
-}
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("EVM_BENCH_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench"),
-    }
-}
-
-fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_with_ext(&path, ext));
-        } else if path.extension().is_some_and(|e| e == ext) {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()
 }
 
 /// Hex with evmone's repetition groups: `(3x00ff)` stands for `00ff00ff00ff`.
