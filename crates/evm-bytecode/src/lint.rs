@@ -1,11 +1,16 @@
 //! Strict lint, opt-in: a separate pass over analysed code that reports what legacy analysis
 //! accepts silently. It is meant as a code-cache security policy; execution never needs it.
+//!
+//! [`lint_with`] reads an [`OpcodeTable`], so custom opcodes count as defined from their fork
+//! on, and a byte a custom opcode replaced loses its standard meaning (a custom opcode at 0x56
+//! is not a JUMP).
 
 use core::fmt;
 
 use crate::analysis::{AnalyzedCode, Instruction};
 use crate::fork::Fork;
-use crate::opcode::{self, opcode as op};
+use crate::opcode::{self, OPCODE_INFO, OpInfo, opcode as op};
+use crate::table::{OpcodeTable, is_standard_row};
 
 /// What a lint finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,27 +88,44 @@ pub(crate) fn push_target(immediate: &[u8]) -> Option<usize> {
     Some(significant.iter().fold(0usize, |acc, &b| acc << 8 | usize::from(b)))
 }
 
-/// Whether `inst` is a complete PUSH0..PUSH32 (a static value).
-pub(crate) fn is_static_push(inst: &Instruction<'_>) -> bool {
-    (op::PUSH0..=op::PUSH32).contains(&inst.opcode) && !inst.is_truncated()
+/// Whether `inst` is a complete PUSH0..PUSH32 (a static value) in `rows`.
+pub(crate) fn is_static_push(rows: &[OpInfo; 256], inst: &Instruction<'_>) -> bool {
+    (op::PUSH0..=op::PUSH32).contains(&inst.opcode)
+        && !inst.is_truncated()
+        && is_standard_row(rows, inst.opcode)
+}
+
+/// Whether `inst` is a standard JUMP or JUMPI in `rows`.
+pub(crate) fn is_jump(rows: &[OpInfo; 256], inst: &Instruction<'_>) -> bool {
+    matches!(inst.opcode, op::JUMP | op::JUMPI) && is_standard_row(rows, inst.opcode)
 }
 
 /// Lints `code` against every fork: only bytes no fork defines count as undefined.
 pub fn lint(code: &AnalyzedCode) -> Vec<LintIssue> {
-    lint_with(code, |o| opcode::info(o).is_defined())
+    lint_in(code, &OPCODE_INFO, OpInfo::is_defined)
 }
 
 /// Lints `code` for `fork`: opcodes introduced after `fork` count as undefined.
 pub fn lint_for_fork(code: &AnalyzedCode, fork: Fork) -> Vec<LintIssue> {
-    lint_with(code, |o| opcode::info(o).is_enabled_in(fork))
+    lint_in(code, &OPCODE_INFO, |info| info.is_enabled_in(fork))
 }
 
-fn lint_with(code: &AnalyzedCode, defined: impl Fn(u8) -> bool) -> Vec<LintIssue> {
+/// Lints `code` for `fork` with the opcodes of `table`: an opcode counts as undefined unless
+/// its row in `table` (custom or standard) is enabled in `fork`.
+pub fn lint_with(code: &AnalyzedCode, fork: Fork, table: &OpcodeTable) -> Vec<LintIssue> {
+    lint_in(code, table.as_array(), |info| info.is_enabled_in(fork))
+}
+
+fn lint_in(
+    code: &AnalyzedCode,
+    rows: &[OpInfo; 256],
+    defined: impl Fn(&OpInfo) -> bool,
+) -> Vec<LintIssue> {
     let mut issues = Vec::new();
     let mut prev: Option<Instruction<'_>> = None;
     for inst in code.instructions() {
         let pc = inst.pc;
-        if !defined(inst.opcode) {
+        if !defined(&rows[usize::from(inst.opcode)]) {
             issues.push(LintIssue { pc, kind: LintKind::UndefinedOpcode { opcode: inst.opcode } });
         }
         if inst.is_truncated() {
@@ -113,8 +135,8 @@ fn lint_with(code: &AnalyzedCode, defined: impl Fn(u8) -> bool) -> Vec<LintIssue
                 kind: LintKind::TruncatedPush { opcode: inst.opcode, present },
             });
         }
-        if matches!(inst.opcode, op::JUMP | op::JUMPI)
-            && let Some(push) = prev.filter(is_static_push)
+        if is_jump(rows, &inst)
+            && let Some(push) = prev.filter(|p| is_static_push(rows, p))
         {
             let target = push_target(push.immediate);
             if !target.is_some_and(|t| code.is_valid_jump(t)) {
@@ -138,6 +160,20 @@ mod tests {
         let code = AnalyzedCode::new(hex::decode(code_hex).expect("test hex"));
         let found: Vec<(usize, &str)> = lint(&code).iter().map(|i| (i.pc, i.kind.name())).collect();
         assert_eq!(found, expected, "code {code_hex}");
+        let standard = lint_with(&code, Fork::LATEST, &OpcodeTable::standard());
+        assert_eq!(standard, lint(&code), "code {code_hex}");
+    }
+
+    #[track_caller]
+    fn check_with(table: &OpcodeTable, fork: Fork, code_hex: &str, expected: &[LintIssue]) {
+        let code = AnalyzedCode::new(hex::decode(code_hex).expect("test hex"));
+        assert_eq!(lint_with(&code, fork, table), expected, "code {code_hex} for {fork}");
+    }
+
+    fn custom(op: u8, name: &str) -> OpcodeTable {
+        let mut table = OpcodeTable::standard();
+        assert_eq!(table.with_custom(op, name, 1, 1, Fork::Cancun), Ok(()));
+        table
     }
 
     #[test]
@@ -190,6 +226,41 @@ mod tests {
             lint_for_fork(&code, Fork::London),
             [LintIssue { pc: 0, kind: LintKind::UndefinedOpcode { opcode: op::PUSH0 } }]
         );
+    }
+
+    #[test]
+    fn custom_opcode_is_defined_from_its_fork() {
+        let table = custom(0x0c, "ISQRT");
+        check_with(&table, Fork::Cancun, "60100c", &[]);
+        check_with(&table, Fork::Osaka, "60100c", &[]);
+        check_with(
+            &table,
+            Fork::Shanghai,
+            "60100c",
+            &[LintIssue { pc: 2, kind: LintKind::UndefinedOpcode { opcode: 0x0c } }],
+        );
+        // Other undefined bytes stay undefined.
+        check_with(
+            &table,
+            Fork::Cancun,
+            "0d",
+            &[LintIssue { pc: 0, kind: LintKind::UndefinedOpcode { opcode: 0x0d } }],
+        );
+        let code = AnalyzedCode::new(vec![0x60, 0x10, 0x0c]);
+        assert_eq!(lint_for_fork(&code, Fork::Cancun).len(), 1);
+    }
+
+    #[test]
+    fn replaced_jump_is_not_a_jump() {
+        // PUSH1 3; JUMP; STOP: the target is not a JUMPDEST, unless 0x56 is no longer JUMP.
+        let jump = [LintIssue {
+            pc: 2,
+            kind: LintKind::StaticJumpToNonJumpdest { push_pc: 0, target: Some(3) },
+        }];
+        check_with(&OpcodeTable::standard(), Fork::Cancun, "60035600", &jump);
+        check_with(&custom(op::JUMP, "MYJUMP"), Fork::Cancun, "60035600", &[]);
+        // PUSH0; JUMP with PUSH0 replaced: the pushed value is no longer static.
+        check_with(&custom(op::PUSH0, "MYPUSH"), Fork::Cancun, "5f56", &[]);
     }
 
     #[test]

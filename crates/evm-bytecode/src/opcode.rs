@@ -2,7 +2,12 @@
 //!
 //! Analysis, disassembly, the interpreter's per-fork tables and custom opcodes all read
 //! [`OPCODE_INFO`]; nothing else in the workspace hard-codes opcode facts.
+//! Custom opcodes live in a copy of it, [`OpcodeTable`](crate::OpcodeTable), whose names are
+//! leaked once each by [`intern_name`] so that rows stay `Copy` with `&'static str` names.
 //! Gas costs are not here: they depend on the fork and belong to `evm-interp`.
+
+use std::collections::HashSet;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use crate::fork::Fork;
 
@@ -22,7 +27,7 @@ pub struct OpInfo {
 }
 
 impl OpInfo {
-    const UNDEFINED: OpInfo =
+    pub(crate) const UNDEFINED: OpInfo =
         OpInfo { name: "UNDEFINED", immediate: 0, pops: 0, pushes: 0, introduced: None };
 
     /// Whether some fork defines this byte (0xFE `INVALID` counts as defined).
@@ -539,14 +544,38 @@ pub fn info(op: u8) -> &'static OpInfo {
 
 /// Looks an opcode up by mnemonic (case-insensitive; `SHA3` and `DIFFICULTY` are accepted aliases).
 pub fn from_name(name: &str) -> Option<u8> {
+    find_name(&OPCODE_INFO, name)
+}
+
+/// Mnemonics that name a standard opcode without being its row's name.
+pub(crate) const ALIASES: [(&str, &str); 2] = [("SHA3", "KECCAK256"), ("DIFFICULTY", "PREVRANDAO")];
+
+/// Looks `name` up among the defined rows of `rows`, as [`from_name`] describes.
+pub(crate) fn find_name(rows: &[OpInfo; 256], name: &str) -> Option<u8> {
     let upper = name.to_ascii_uppercase();
-    let name = match upper.as_str() {
-        "SHA3" => "KECCAK256",
-        "DIFFICULTY" => "PREVRANDAO",
-        other => other,
-    };
-    (0..=255u8)
-        .find(|&op| OPCODE_INFO[op as usize].is_defined() && OPCODE_INFO[op as usize].name == name)
+    let name = ALIASES.iter().find(|(alias, _)| *alias == upper).map_or(upper.as_str(), |a| a.1);
+    (0..=255u8).find(|&op| rows[op as usize].is_defined() && rows[op as usize].name == name)
+}
+
+/// Names leaked by [`intern_name`], each once.
+static INTERNED: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Mutex::default);
+
+/// A `&'static str` equal to `name`, for [`OpInfo::name`] of custom opcodes.
+///
+/// Standard mnemonics are returned from [`OPCODE_INFO`]; any other distinct name is leaked once
+/// and reused afterwards, so registering the same custom opcode again does not leak more.
+pub fn intern_name(name: &str) -> &'static str {
+    if let Some(info) = OPCODE_INFO.iter().find(|i| i.is_defined() && i.name == name) {
+        return info.name;
+    }
+    // The set is only ever inserted into, so a panic elsewhere cannot leave it inconsistent.
+    let mut set = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(&interned) = set.get(name) {
+        return interned;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    set.insert(leaked);
+    leaked
 }
 
 #[cfg(test)]
@@ -587,6 +616,15 @@ mod tests {
         assert_eq!(from_name("UNDEFINED"), None);
         assert_eq!(info(opcode::DUP16).pops, 16);
         assert_eq!(info(opcode::SWAP16).pops, 17);
+    }
+
+    #[test]
+    fn interned_names_are_leaked_once() {
+        let first = intern_name("ISQRT_INTERN_TEST");
+        let again = intern_name(&String::from("ISQRT_INTERN_TEST"));
+        assert_eq!(first, "ISQRT_INTERN_TEST");
+        assert!(core::ptr::eq(first, again));
+        assert!(core::ptr::eq(intern_name("ADD"), OPCODE_INFO[usize::from(opcode::ADD)].name));
     }
 
     #[test]
