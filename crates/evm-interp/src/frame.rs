@@ -164,6 +164,7 @@ impl<H: Host> Frame<'_, H> {
     }
 
     /// A read-only view for hooks, `pc` and `opcode` being those of the current instruction.
+    #[inline]
     pub fn view(&self, pc: usize, opcode: u8) -> FrameView<'_> {
         FrameView {
             pc,
@@ -173,6 +174,7 @@ impl<H: Host> Frame<'_, H> {
             memory: self.memory.context(),
             depth: self.input.depth,
             address: self.input.address,
+            is_static: self.input.is_static,
         }
     }
 }

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use alloy_primitives::{Address, Bytes, U256};
 
 use crate::frame::Frame;
-use crate::hooks::{FrameView, Hooks};
-use crate::instructions::{Instr, instruction_table};
-use crate::spec::{FORK_TABLES, ForkTable, OpEntry};
+use crate::hooks::{FrameView, Hooks, Modification, Refusal, StepAction};
+use crate::instructions::{Instr, custom, instruction_table};
+use crate::spec::{CustomOpcodes, FORK_TABLES, ForkTable, OpEntry};
 use crate::stack::Stack;
 use crate::{AnalyzedCode, Fork, Host, Outcome, SharedMemory};
 
@@ -44,6 +44,11 @@ pub enum Exit {
     ReturnDataOutOfBounds,
     /// CREATE or CREATE2 init code longer than 49152 bytes (EIP-3860).
     CreateInitCodeTooLarge,
+    /// An extension (a hook or a custom opcode) aborted the frame; the extension's reason is
+    /// reported beside the result.
+    ExtensionAbort,
+    /// An extension failed (a plugin callback panicked or returned an error); it is disabled.
+    ExtensionFault,
 }
 
 impl Exit {
@@ -105,7 +110,7 @@ pub struct FrameResult {
 /// An instruction table owned by a VM instance, copied from the static default.
 pub struct Interpreter<H: Host> {
     table: [Instr<H>; 256],
-    fork_tables: Option<Box<[ForkTable; Fork::COUNT]>>,
+    fork_tables: Option<Arc<[ForkTable; Fork::COUNT]>>,
 }
 
 impl<H: Host> core::fmt::Debug for Interpreter<H> {
@@ -134,6 +139,20 @@ impl<H: Host> Interpreter<H> {
         Self { table: const { instruction_table::<H>() }, fork_tables: None }
     }
 
+    /// The default table with the custom opcodes of `custom` routed to
+    /// [`Hooks::custom_opcode`] and its fork tables (shared, not copied).
+    pub fn with_custom(opcodes: &CustomOpcodes) -> Self {
+        let mut interp = Self::new();
+        if opcodes.is_empty() {
+            return interp;
+        }
+        for op in opcodes.opcodes() {
+            interp.table[op as usize] = custom::<H>;
+        }
+        interp.fork_tables = Some(Arc::clone(opcodes.tables()));
+        interp
+    }
+
     /// The instruction table.
     pub fn table(&self) -> &[Instr<H>; 256] {
         &self.table
@@ -151,8 +170,8 @@ impl<H: Host> Interpreter<H> {
         since: Fork,
     ) {
         self.table[opcode as usize] = instr;
-        let tables = self.fork_tables.get_or_insert_with(|| Box::new(FORK_TABLES));
-        for (fork, t) in Fork::ALL.iter().zip(tables.iter_mut()) {
+        let tables = self.fork_tables.get_or_insert_with(|| Arc::new(FORK_TABLES));
+        for (fork, t) in Fork::ALL.iter().zip(Arc::make_mut(tables).iter_mut()) {
             t.set(opcode, *fork >= since, static_gas, pops, pushes);
         }
     }
@@ -170,9 +189,6 @@ impl<H: Host> Interpreter<H> {
     /// frees it at the end, so the caller's memory is untouched.
     pub fn run(&self, input: FrameInput, host: &mut H, memory: &mut SharedMemory) -> FrameResult {
         memory.new_context();
-        if H::Hooks::ENABLED {
-            host.hooks().call_enter(input.depth, input.address, &input.input);
-        }
         let code = Arc::clone(&input.code);
         let mut frame = Frame {
             stack: Stack::new(),
@@ -188,7 +204,11 @@ impl<H: Host> Interpreter<H> {
             return_data: Bytes::new(),
             output: Bytes::new(),
         };
-        let exit = self.dispatch(&mut frame);
+        let exit = if H::Hooks::ENABLED && frame.host.hooks().steps_enabled() {
+            self.dispatch::<true>(&mut frame)
+        } else {
+            self.dispatch::<false>(&mut frame)
+        };
         let outcome = exit.outcome();
         let result = match outcome {
             Outcome::Success => FrameResult {
@@ -209,23 +229,20 @@ impl<H: Host> Interpreter<H> {
                 FrameResult { outcome, exit, gas_left: 0, gas_refund: 0, output: Bytes::new() }
             }
         };
-        let Frame { host, memory, stack, .. } = frame;
+        let Frame { memory, stack, .. } = frame;
         stack.recycle();
-        if H::Hooks::ENABLED {
-            host.hooks().call_exit(input.depth, outcome == Outcome::Success, &result.output);
-        }
         memory.free_context();
         result
     }
 
-    /// The dispatch loop.
+    /// The dispatch loop; `STEPS` adds the opcode hooks (only when `H::Hooks::ENABLED`).
     #[inline]
-    fn dispatch(&self, f: &mut Frame<'_, H>) -> Exit {
+    fn dispatch<const STEPS: bool>(&self, f: &mut Frame<'_, H>) -> Exit {
         let ops = &self.fork_table(f.fork).ops;
         loop {
             let pc = f.pc;
             let op = f.bytes[pc];
-            if H::Hooks::ENABLED {
+            if H::Hooks::ENABLED && STEPS {
                 let view = FrameView {
                     pc,
                     opcode: op,
@@ -234,8 +251,14 @@ impl<H: Host> Interpreter<H> {
                     memory: f.memory.context(),
                     depth: f.input.depth,
                     address: f.input.address,
+                    is_static: f.input.is_static,
                 };
-                f.host.hooks().before_step(&view);
+                let action = f.host.hooks().before_step(&view);
+                if action != StepAction::Continue
+                    && let Err(exit) = apply(f, action)
+                {
+                    return exit;
+                }
             }
             let i = op as usize;
             let entry = ops[i];
@@ -261,7 +284,7 @@ impl<H: Host> Interpreter<H> {
             if let Err(exit) = (self.table[i])(f) {
                 return exit;
             }
-            if H::Hooks::ENABLED {
+            if H::Hooks::ENABLED && STEPS {
                 let view = FrameView {
                     pc,
                     opcode: op,
@@ -270,11 +293,67 @@ impl<H: Host> Interpreter<H> {
                     memory: f.memory.context(),
                     depth: f.input.depth,
                     address: f.input.address,
+                    is_static: f.input.is_static,
                 };
-                f.host.hooks().after_step(&view);
+                let action = f.host.hooks().after_step(&view);
+                if action != StepAction::Continue
+                    && let Err(exit) = apply(f, action)
+                {
+                    return exit;
+                }
             }
         }
     }
+}
+
+/// Applies what an opcode hook asked: a halt, or modifications in order. A refused
+/// modification is reported to the hooks and skipped.
+#[cold]
+#[inline(never)]
+fn apply<H: Host>(f: &mut Frame<'_, H>, action: StepAction) -> Result<(), Exit> {
+    let changes = match action {
+        StepAction::Continue => return Ok(()),
+        StepAction::Abort(_) => return Err(Exit::ExtensionAbort),
+        StepAction::Modify(changes) => changes,
+    };
+    for change in &changes {
+        let refused = match change {
+            Modification::GasLeft(gas) => {
+                f.gas_left = *gas;
+                None
+            }
+            Modification::Stack { depth, value } => {
+                let len = f.stack.len();
+                if *depth < len {
+                    f.stack.set(len - 1 - depth, *value);
+                    None
+                } else {
+                    Some(Refusal::StackOutOfRange)
+                }
+            }
+            Modification::Memory { offset, data } => {
+                match offset.checked_add(data.len()) {
+                    Some(end) if end <= f.memory.len() => {
+                        f.memory.set(*offset, data);
+                        None
+                    }
+                    _ => Some(Refusal::MemoryOutOfRange),
+                }
+            }
+            Modification::Storage { key, value } => {
+                if f.input.is_static {
+                    Some(Refusal::StaticFrame)
+                } else {
+                    f.host.sstore(f.input.address, *key, *value);
+                    None
+                }
+            }
+        };
+        if let Some(why) = refused {
+            f.host.hooks().modification_refused(change, why);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -291,22 +370,28 @@ mod tests {
 
     impl Hooks for Tripwire {
         const ENABLED: bool = false;
-        fn before_step(&mut self, _: &FrameView<'_>) {
+        fn steps_enabled(&self) -> bool {
+            panic!("steps_enabled")
+        }
+        fn before_step(&mut self, _: &FrameView<'_>) -> StepAction {
             panic!("before_step")
         }
-        fn after_step(&mut self, _: &FrameView<'_>) {
+        fn after_step(&mut self, _: &FrameView<'_>) -> StepAction {
             panic!("after_step")
         }
-        fn call_enter(&mut self, _: usize, _: Address, _: &[u8]) {
+        fn call_enter(&mut self, _: usize, _: &crate::CallInputs) -> crate::hooks::CallAction {
             panic!("call_enter")
         }
-        fn call_exit(&mut self, _: usize, _: bool, _: &[u8]) {
+        fn call_exit(&mut self, _: usize, _: &crate::CallInputs, _: &mut crate::CallOutcome) {
             panic!("call_exit")
         }
         fn on_log(&mut self, _: &Log) {
             panic!("on_log")
         }
-        fn on_sstore(&mut self, _: Address, _: U256, _: U256) {
+        fn on_sload(&mut self, _: Address, _: U256, _: U256, _: bool) {
+            panic!("on_sload")
+        }
+        fn on_sstore(&mut self, _: Address, _: U256, _: U256, _: U256) {
             panic!("on_sstore")
         }
     }

@@ -20,10 +20,12 @@ mod test_host;
 
 pub use evm_bytecode::{AnalyzedCode, Fork};
 pub use frame::Frame;
-pub use hooks::{FrameView, Hooks, NoHooks};
+pub use hooks::{
+    AbortReason, CallAction, FrameView, Hooks, Modification, NoHooks, Refusal, StepAction,
+};
 pub use host::*;
 pub use instructions::{Instr, instruction_table};
 pub use interpreter::{Exit, FrameInput, FrameResult, Interpreter};
 pub use memory::SharedMemory;
-pub use spec::{FORK_TABLES, ForkTable};
+pub use spec::{CustomOpcodes, FORK_TABLES, ForkTable};
 pub use stack::Stack;

@@ -4,6 +4,8 @@
 //! block per EIP that changes a static cost. Dynamic costs (memory, warm/cold, SSTORE, calls)
 //! live in `crate::gas` and the instructions.
 
+use std::sync::Arc;
+
 use evm_bytecode::opcode::opcode as op;
 use evm_bytecode::{Fork, OPCODE_INFO, OpInfo};
 
@@ -82,6 +84,74 @@ pub static FORK_TABLES: [ForkTable; Fork::COUNT] = build_fork_tables(&OPCODE_INF
 #[inline]
 pub fn fork_table(fork: Fork) -> &'static ForkTable {
     &FORK_TABLES[fork as usize]
+}
+
+/// The custom opcodes of one VM: which bytes the interpreter routes to
+/// [`crate::Hooks::custom_opcode`], and per-fork tables that start from [`FORK_TABLES`] with
+/// the custom opcodes' static gas and stack bounds. Built once when extensions change and
+/// shared (`Arc`) by every frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomOpcodes {
+    /// `Fork as u8` from which each byte is routed; [`CustomOpcodes::NOT_ROUTED`] when never.
+    since: [u8; 256],
+    tables: Arc<[ForkTable; Fork::COUNT]>,
+}
+
+impl Default for CustomOpcodes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CustomOpcodes {
+    /// No custom opcode: the standard tables.
+    pub fn new() -> Self {
+        Self { since: [Self::NOT_ROUTED; 256], tables: Arc::new(FORK_TABLES) }
+    }
+
+    /// Routes `opcode` to the custom-opcode path from fork `since` on, with its static gas and
+    /// stack bounds (items read, items present after, as in `OpInfo`). Before `since` the byte
+    /// keeps its standard meaning.
+    pub fn insert(&mut self, opcode: u8, static_gas: u16, pops: u8, pushes: u8, since: Fork) {
+        self.since[opcode as usize] = since as u8;
+        let tables = Arc::make_mut(&mut self.tables);
+        for (fork, t) in Fork::ALL.iter().zip(tables.iter_mut()) {
+            if *fork >= since {
+                t.set(opcode, true, static_gas, pops, pushes);
+            }
+        }
+    }
+
+    /// `since` of a byte that is never routed.
+    pub const NOT_ROUTED: u8 = u8::MAX;
+
+    /// Whether `opcode` goes to the custom path in some fork.
+    #[inline]
+    pub fn is_routed(&self, opcode: u8) -> bool {
+        self.since[opcode as usize] != Self::NOT_ROUTED
+    }
+
+    /// Whether `opcode` goes to the custom path in `fork`.
+    #[inline]
+    pub fn is_routed_in(&self, opcode: u8, fork: Fork) -> bool {
+        let since = self.since[opcode as usize];
+        since != Self::NOT_ROUTED && fork as u8 >= since
+    }
+
+    /// Whether no byte is routed.
+    pub fn is_empty(&self) -> bool {
+        self.since.iter().all(|s| *s == Self::NOT_ROUTED)
+    }
+
+    /// The routed bytes.
+    pub fn opcodes(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..=255u8).filter(|op| self.is_routed(*op))
+    }
+
+    /// The per-fork tables including the custom opcodes.
+    pub fn tables(&self) -> &Arc<[ForkTable; Fork::COUNT]> {
+        &self.tables
+    }
 }
 
 const fn build_fork_tables(info: &[OpInfo; 256]) -> [ForkTable; Fork::COUNT] {

@@ -79,6 +79,24 @@ impl Stack {
         &self.data[..self.len.min(STACK_LIMIT)]
     }
 
+    /// Items, bottom first, mutable (for extensions that change items in place).
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [U256] {
+        &mut self.data[..self.len.min(STACK_LIMIT)]
+    }
+
+    /// Replaces the item at `index` from the bottom; `false` when there is none.
+    #[inline]
+    pub fn set(&mut self, index: usize, value: U256) -> bool {
+        match self.as_mut_slice().get_mut(index) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Removes every item.
     #[inline]
     pub fn clear(&mut self) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, Bytes, Log, U256, keccak256};
 
-use crate::hooks::{FrameView, Hooks, NoHooks};
+use crate::hooks::{CallAction, FrameView, Hooks, NoHooks, StepAction};
 use crate::host::*;
 use crate::interpreter::{FrameInput, FrameResult, Interpreter};
 use crate::{AnalyzedCode, Fork, SharedMemory};
@@ -24,17 +24,20 @@ pub(crate) struct CountingHooks {
 }
 
 impl Hooks for CountingHooks {
-    fn before_step(&mut self, frame: &FrameView<'_>) {
+    fn before_step(&mut self, frame: &FrameView<'_>) -> StepAction {
         self.steps += 1;
         self.last_stack = frame.stack.to_vec();
+        StepAction::Continue
     }
-    fn after_step(&mut self, _frame: &FrameView<'_>) {
+    fn after_step(&mut self, _frame: &FrameView<'_>) -> StepAction {
         self.after += 1;
+        StepAction::Continue
     }
-    fn call_enter(&mut self, _depth: usize, _address: Address, _input: &[u8]) {
+    fn call_enter(&mut self, _depth: usize, _inputs: &CallInputs) -> CallAction {
         self.enters += 1;
+        CallAction::Continue
     }
-    fn call_exit(&mut self, _depth: usize, _success: bool, _output: &[u8]) {
+    fn call_exit(&mut self, _depth: usize, _inputs: &CallInputs, _outcome: &mut CallOutcome) {
         self.exits += 1;
     }
 }
@@ -190,6 +193,10 @@ impl<K: Hooks> Host for MockHost<K> {
         if self.depth >= 1024 {
             return CallOutcome::not_started(inputs.gas_limit);
         }
+        if K::ENABLED {
+            self.hooks.call_enter(self.depth + 1, &inputs);
+        }
+        let hooked = K::ENABLED.then(|| inputs.clone());
         let code = self.code_of(inputs.code_address);
         let frame = FrameInput {
             code: Arc::new(AnalyzedCode::new(code)),
@@ -205,12 +212,16 @@ impl<K: Hooks> Host for MockHost<K> {
         self.depth += 1;
         let r = Interpreter::<Self>::new().run(frame, self, memory);
         self.depth -= 1;
-        CallOutcome {
+        let mut outcome = CallOutcome {
             outcome: r.outcome,
             gas_left: r.gas_left,
             gas_refund: r.gas_refund,
             output: r.output,
+        };
+        if let Some(inputs) = hooked {
+            self.hooks.call_exit(self.depth + 1, &inputs, &mut outcome);
         }
+        outcome
     }
     fn create(&mut self, inputs: CreateInputs, memory: &mut SharedMemory) -> CreateOutcome {
         self.creates += 1;

@@ -146,7 +146,7 @@ mod tests {
         assert_eq!(r.exit, Exit::Stop);
         assert_eq!(host.hooks.steps, 2);
         assert_eq!(host.hooks.after, 1);
-        assert_eq!((host.hooks.enters, host.hooks.exits), (1, 1));
+        assert_eq!((host.hooks.enters, host.hooks.exits), (0, 0));
         assert_eq!(host.hooks.last_stack, vec![alloy_primitives::U256::from(0xff00)]);
     }
 

@@ -162,6 +162,9 @@ pub fn blobbasefee<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
 pub fn sload<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let key = f.stack.pop();
     let load = f.host.sload(f.input.address, key);
+    if H::Hooks::ENABLED {
+        f.host.hooks().on_sload(f.input.address, key, load.data, load.is_cold);
+    }
     if load.is_cold && f.fork >= Fork::Berlin {
         f.charge(gas::COLD_SLOAD - gas::WARM_STORAGE_READ)?;
     }
@@ -184,7 +187,7 @@ pub fn sstore<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     f.charge(cost)?;
     f.gas_refund += refund;
     if H::Hooks::ENABLED {
-        f.host.hooks().on_sstore(address, key, value);
+        f.host.hooks().on_sstore(address, key, load.data.present, value);
     }
     Ok(())
 }

@@ -25,6 +25,19 @@ pub fn invalid<H: Host>(_f: &mut Frame<'_, H>) -> Result<(), Exit> {
     Err(Exit::InvalidOpcode)
 }
 
+/// A custom opcode: runs the standard instruction before the fork the custom one starts in
+/// (an override of a defined opcode), otherwise [`crate::Hooks::custom_opcode`].
+pub fn custom<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
+    use crate::Hooks;
+    let op = f.bytes[f.pc - 1];
+    let fork = f.fork;
+    let routed = f.host.hooks().custom_opcodes().is_some_and(|c| c.is_routed_in(op, fork));
+    if !routed {
+        return (const { instruction_table::<H>() })[op as usize](f);
+    }
+    <H::Hooks as Hooks>::custom_opcode(f)
+}
+
 /// The default table: every opcode of every fork (forks gate them through `ForkTable::defined`).
 pub const fn instruction_table<H: Host>() -> [Instr<H>; 256] {
     let mut t: [Instr<H>; 256] = [invalid::<H>; 256];

@@ -472,6 +472,6 @@ mod tests {
         // Caller: 7 pushes, CALL, PUSH, MSTORE, PUSH, PUSH, RETURN = 13; callee: 6.
         assert_eq!(host.hooks.steps, 13 + 6);
         assert_eq!(host.hooks.after, 12 + 5);
-        assert_eq!((host.hooks.enters, host.hooks.exits), (2, 2));
+        assert_eq!((host.hooks.enters, host.hooks.exits), (1, 1));
     }
 }
