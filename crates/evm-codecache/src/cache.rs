@@ -1,0 +1,362 @@
+//! `CodeCache`: verified `Arc<AnalyzedCode>` by code hash, shared by every VM in a process.
+//! Misses go to a `Chain` through a single flight, so N threads missing one hash cause one
+//! load. Only verified code is cached; failures are returned, never stored.
+
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use alloy_primitives::map::FbBuildHasher;
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY};
+use evm_bytecode::AnalyzedCode;
+
+use crate::chain::Chain;
+use crate::error::LoadError;
+use crate::flight::{Flights, Role};
+use crate::key::Key;
+use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::store::{Kind, Store, analysed_bytes};
+use crate::verify::Verifier;
+
+/// How the in-memory cache keeps and drops entries.
+///
+/// Hash-to-code entries never go stale (the hash names the code), so they leave only when
+/// the size bounds push them out. Address-to-hash mappings can change (redeploys, EIP-7702,
+/// reorgs): `Ttl` and `Tti` expire those; under the other policies they live as long as the
+/// source's pinned block is current, and `CodeCache::invalidate_address` drops one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Keep nothing in memory: every lookup loads (loads are still single-flight).
+    None,
+    /// Least recently used (moka, LRU eviction).
+    Lru,
+    /// Least frequently used (moka, TinyLFU admission and eviction).
+    Lfu,
+    /// Address mappings expire this long after they were loaded; code is kept as `Adaptive`.
+    Ttl(Duration),
+    /// Address mappings expire after this long without a read; code is kept as `Adaptive`.
+    Tti(Duration),
+    /// Scan resistant (quick_cache, S3-FIFO): a sweep over many cold contracts does not
+    /// flush the hot set. The fastest hit path; the default.
+    #[default]
+    Adaptive,
+}
+
+impl CachePolicy {
+    fn kinds(self) -> (Kind, Kind) {
+        match self {
+            Self::None => (Kind::Off, Kind::Off),
+            Self::Lru => (Kind::MokaLru, Kind::MokaLru),
+            Self::Lfu => (Kind::MokaLfu, Kind::MokaLfu),
+            Self::Ttl(d) => (Kind::Quick, Kind::MokaTtl(d)),
+            Self::Tti(d) => (Kind::Quick, Kind::MokaTti(d)),
+            Self::Adaptive => (Kind::Quick, Kind::Quick),
+        }
+    }
+}
+
+/// Builds a [`CodeCache`].
+#[derive(Debug)]
+pub struct CodeCacheBuilder {
+    chain: Chain,
+    policy: CachePolicy,
+    max_entries: u64,
+    max_bytes: u64,
+    max_addresses: u64,
+    verifier: Verifier,
+}
+
+impl CodeCacheBuilder {
+    /// The eviction policy (default `Adaptive`).
+    pub fn policy(mut self, policy: CachePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// At most this many contracts in memory (default 65 536).
+    pub fn max_entries(mut self, n: u64) -> Self {
+        self.max_entries = n;
+        self
+    }
+
+    /// At most this many analysed bytes in memory (default 512 MiB); see [`analysed_bytes`].
+    pub fn max_bytes(mut self, n: u64) -> Self {
+        self.max_bytes = n;
+        self
+    }
+
+    /// At most this many address-to-hash mappings (default 65 536).
+    pub fn max_addresses(mut self, n: u64) -> Self {
+        self.max_addresses = n;
+        self
+    }
+
+    /// The checks applied to loaded code (default `Verifier::default()`, level `Standard`).
+    pub fn verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = verifier;
+        self
+    }
+
+    /// Builds the cache.
+    pub fn build(self) -> CodeCache {
+        let metrics = Arc::new(Metrics::default());
+        let (code_kind, address_kind) = self.policy.kinds();
+        // The largest value: the biggest code a source may deliver, analysed.
+        let max_item = 3 * self.verifier.max_code_size.max(evm_bytecode::MAX_CODE_SIZE) as u64;
+        let code = Store::new(code_kind, self.max_bytes, self.max_entries, max_item, &metrics);
+        let addresses =
+            Store::new(address_kind, self.max_addresses, self.max_addresses, 1, &metrics);
+        CodeCache {
+            inner: Arc::new(Inner {
+                code,
+                addresses,
+                chain: self.chain,
+                verifier: self.verifier,
+                metrics,
+                flights: Flights::default(),
+                policy: self.policy,
+            }),
+        }
+    }
+}
+
+/// A verified, bounded, shared cache of analysed code in front of a [`Chain`] of sources.
+///
+/// Cloning is cheap and shares the cache.
+#[derive(Clone, Debug)]
+pub struct CodeCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    code: Store<B256, Arc<AnalyzedCode>, FbBuildHasher<32>>,
+    addresses: Store<Address, B256, FbBuildHasher<20>>,
+    chain: Chain,
+    verifier: Verifier,
+    metrics: Arc<Metrics>,
+    flights: Flights,
+    policy: CachePolicy,
+}
+
+/// Progress of a [`CodeCache::preload`], passed to its callback after each key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Keys finished (loaded, already cached, or failed).
+    pub done: usize,
+    /// Keys failed so far.
+    pub failed: usize,
+    /// Keys in the request.
+    pub total: usize,
+}
+
+/// What a [`CodeCache::preload`] did.
+#[derive(Debug)]
+pub struct PreloadReport {
+    /// Keys now in the cache.
+    pub loaded: usize,
+    /// Keys that failed, with why.
+    pub failed: Vec<(Key, LoadError)>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+fn empty_code() -> Arc<AnalyzedCode> {
+    static EMPTY: OnceLock<Arc<AnalyzedCode>> = OnceLock::new();
+    EMPTY.get_or_init(|| Arc::new(AnalyzedCode::with_hash(Bytes::new(), KECCAK256_EMPTY))).clone()
+}
+
+impl CodeCache {
+    /// A builder with defaults over `chain`.
+    pub fn builder(chain: Chain) -> CodeCacheBuilder {
+        CodeCacheBuilder {
+            chain,
+            policy: CachePolicy::default(),
+            max_entries: 1 << 16,
+            max_bytes: 512 << 20,
+            max_addresses: 1 << 16,
+            verifier: Verifier::default(),
+        }
+    }
+
+    /// A cache with default bounds, policy and verification over `chain`.
+    pub fn new(chain: Chain) -> Self {
+        Self::builder(chain).build()
+    }
+
+    /// The analysed code of `hash`: from memory, else loaded, verified and cached.
+    #[inline]
+    pub fn get(&self, hash: B256) -> Result<Arc<AnalyzedCode>, LoadError> {
+        if let Some(code) = self.inner.code.get(&hash) {
+            self.inner.metrics.hits.incr();
+            return Ok(code);
+        }
+        self.get_cold(Key::Hash(hash))
+    }
+
+    /// The analysed code of `hash` if it is in memory; never loads.
+    #[inline]
+    pub fn get_cached(&self, hash: B256) -> Option<Arc<AnalyzedCode>> {
+        self.inner.code.get(&hash)
+    }
+
+    /// The analysed code at `address` (at the sources' pinned block).
+    pub fn get_by_address(&self, address: Address) -> Result<Arc<AnalyzedCode>, LoadError> {
+        self.get_key(Key::Address(address))
+    }
+
+    /// The code of `address`, which must hash to `code_hash`: what a VM asks when it knows
+    /// the account. Sources that only look up addresses (JSON-RPC) can serve it.
+    pub fn get_account(
+        &self,
+        address: Address,
+        code_hash: B256,
+    ) -> Result<Arc<AnalyzedCode>, LoadError> {
+        self.get_key(Key::Account { address, code_hash })
+    }
+
+    /// The analysed code for any [`Key`].
+    pub fn get_key(&self, key: Key) -> Result<Arc<AnalyzedCode>, LoadError> {
+        if let Some(code) = self.lookup(key) {
+            self.inner.metrics.hits.incr();
+            return Ok(code);
+        }
+        self.get_cold(key)
+    }
+
+    fn lookup(&self, key: Key) -> Option<Arc<AnalyzedCode>> {
+        let hash = match key {
+            Key::Hash(hash) | Key::Account { code_hash: hash, .. } => hash,
+            Key::Address(address) => self.inner.addresses.get(&address)?,
+        };
+        if hash == KECCAK256_EMPTY {
+            return Some(empty_code());
+        }
+        self.inner.code.get(&hash)
+    }
+
+    #[cold]
+    fn get_cold(&self, key: Key) -> Result<Arc<AnalyzedCode>, LoadError> {
+        let inner = &*self.inner;
+        if let Some(code) = self.lookup(key) {
+            inner.metrics.hits.incr();
+            return Ok(code);
+        }
+        inner.metrics.misses.incr();
+        let leader = match inner.flights.join(key) {
+            Role::Waiter(waiter) => return waiter.wait(),
+            Role::Leader(leader) => leader,
+        };
+        // A load that finished between the miss and `join` has filled the cache already.
+        if let Some(code) = self.lookup(key) {
+            return leader.finish(Ok(code));
+        }
+        let start = Instant::now();
+        let (chain, verifier, metrics) = (&inner.chain, &inner.verifier, &*inner.metrics);
+        let fetched = match key {
+            Key::Hash(hash) => chain.fetch(hash, verifier, metrics),
+            Key::Address(address) => chain.fetch_by_address(address, verifier, metrics),
+            Key::Account { address, code_hash } => {
+                chain.fetch_account(address, code_hash, verifier, metrics)
+            }
+        };
+        let outcome = match fetched {
+            Ok(f) => {
+                metrics.record_load(start.elapsed(), f.code.len());
+                let code = match inner.code.get(&f.hash) {
+                    Some(code) => code,
+                    None if f.hash == KECCAK256_EMPTY => empty_code(),
+                    None => {
+                        let code = Arc::new(AnalyzedCode::with_hash(f.code, f.hash));
+                        inner.code.insert(f.hash, code.clone());
+                        code
+                    }
+                };
+                if let Key::Address(address) = key {
+                    inner.addresses.insert(address, f.hash);
+                }
+                Ok(code)
+            }
+            Err(e) => {
+                metrics.record_load_failure();
+                Err(e)
+            }
+        };
+        leader.finish(outcome)
+    }
+
+    /// Analyses and caches code the caller holds (for example just deployed); its hash is
+    /// computed here, so it needs no further verification.
+    pub fn insert(&self, code: Bytes) -> Arc<AnalyzedCode> {
+        let code = Arc::new(AnalyzedCode::new(code));
+        self.inner.code.insert(code.hash(), code.clone());
+        code
+    }
+
+    /// Forgets the cached code hash of `address` (its code changed).
+    pub fn invalidate_address(&self, address: Address) {
+        self.inner.addresses.remove(&address);
+    }
+
+    /// Loads `keys` on `parallelism` threads, calling `progress` after each key.
+    /// Keys already cached count as loaded. Failures are collected, not cached.
+    pub fn preload(
+        &self,
+        keys: &[Key],
+        parallelism: usize,
+        progress: impl Fn(Progress) + Sync,
+    ) -> PreloadReport {
+        let start = Instant::now();
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let failed = Mutex::new(Vec::new());
+        let failed_count = AtomicUsize::new(0);
+        let threads = parallelism.clamp(1, keys.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Relaxed);
+                        let Some(&key) = keys.get(i) else { break };
+                        if let Err(e) = self.get_key(key) {
+                            failed.lock().unwrap_or_else(|e| e.into_inner()).push((key, e));
+                            failed_count.fetch_add(1, Relaxed);
+                        }
+                        let done = done.fetch_add(1, Relaxed) + 1;
+                        let failed = failed_count.load(Relaxed);
+                        progress(Progress { done, failed, total: keys.len() });
+                    }
+                });
+            }
+        });
+        let failed = failed.into_inner().unwrap_or_else(|e| e.into_inner());
+        PreloadReport { loaded: keys.len() - failed.len(), failed, elapsed: start.elapsed() }
+    }
+
+    /// A snapshot of the counters, with the current memory use.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        let mut s = self.inner.metrics.snapshot();
+        (s.cached_entries, s.cached_bytes) = self.inner.code.usage();
+        s
+    }
+
+    /// The chain behind the cache.
+    pub fn chain(&self) -> &Chain {
+        &self.inner.chain
+    }
+
+    /// The verifier applied to loads.
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+
+    /// The eviction policy.
+    pub fn policy(&self) -> CachePolicy {
+        self.inner.policy
+    }
+
+    /// Analysed bytes of one contract, as weighed against `max_bytes`.
+    pub fn weight_of(code: &AnalyzedCode) -> u64 {
+        analysed_bytes(code)
+    }
+}
