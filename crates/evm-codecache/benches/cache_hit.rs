@@ -4,8 +4,8 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use alloy_primitives::map::FbBuildHasher;
 use alloy_primitives::B256;
+use alloy_primitives::map::FbBuildHasher;
 use criterion::{Criterion, criterion_group, criterion_main};
 use evm_bytecode::AnalyzedCode;
 use evm_codecache::{CachePolicy, Chain, CodeCache, MemoryStore};

@@ -1,8 +1,11 @@
 //! `Chain`: levels tried fastest first; a hit in a slower level back-fills the faster ones
 //! (the sccache model). A failing level is counted and skipped; code is verified before it
 //! is returned or written anywhere, so nothing unverified or half-written spreads.
+//! A level that failed is skipped for a cool-down (default 2 s), except the last, so a dead
+//! Redis costs one timeout, not one per load.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, Bytes};
 
@@ -22,10 +25,42 @@ pub struct Fetched {
     pub url: Arc<str>,
 }
 
+/// How long a failed level (other than the last) is skipped, by default.
+pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(2);
+
 /// An ordered list of sources, fastest first.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Chain {
-    levels: Vec<Box<dyn Loader>>,
+    levels: Vec<Level>,
+    cooldown: Duration,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+#[derive(Debug)]
+struct Level {
+    loader: Box<dyn Loader>,
+    down_until: Mutex<Option<Instant>>,
+}
+
+impl Level {
+    fn new(loader: Box<dyn Loader>) -> Self {
+        Self { loader, down_until: Mutex::new(None) }
+    }
+
+    fn is_down(&self) -> bool {
+        let down = self.down_until.lock().unwrap_or_else(|e| e.into_inner());
+        down.is_some_and(|until| Instant::now() < until)
+    }
+
+    fn mark_down(&self, cooldown: Duration) {
+        *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Instant::now() + cooldown);
+    }
 }
 
 /// What one level is asked for.
@@ -39,23 +74,29 @@ enum Ask {
 impl Chain {
     /// A chain of the given levels, fastest first.
     pub fn new(levels: Vec<Box<dyn Loader>>) -> Self {
-        Self { levels }
+        Self { levels: levels.into_iter().map(Level::new).collect(), cooldown: DEFAULT_COOLDOWN }
     }
 
     /// Opens each URL with [`open_source`], fastest first.
     pub fn open(urls: &[&str]) -> Result<Self, LoadError> {
-        Ok(Self { levels: urls.iter().map(|u| open_source(u)).collect::<Result<_, _>>()? })
+        Ok(Self::new(urls.iter().map(|u| open_source(u)).collect::<Result<_, _>>()?))
     }
 
     /// Appends a slower level.
     pub fn with_level(mut self, level: Box<dyn Loader>) -> Self {
-        self.levels.push(level);
+        self.levels.push(Level::new(level));
+        self
+    }
+
+    /// Sets how long a failed level (other than the last) is skipped; zero disables it.
+    pub fn with_cooldown(mut self, cooldown: Duration) -> Self {
+        self.cooldown = cooldown;
         self
     }
 
     /// The levels, fastest first.
-    pub fn levels(&self) -> &[Box<dyn Loader>] {
-        &self.levels
+    pub fn levels(&self) -> impl Iterator<Item = &dyn Loader> {
+        self.levels.iter().map(|l| l.loader.as_ref())
     }
 
     /// Loads and verifies the code of `hash`.
@@ -92,9 +133,14 @@ impl Chain {
 
     fn run(&self, ask: Ask, verifier: &Verifier, metrics: &Metrics) -> Result<Fetched, LoadError> {
         let mut first_error = None;
+        let last = self.levels.len().saturating_sub(1);
         for (i, level) in self.levels.iter().enumerate() {
-            let url = level.url();
-            let found = match ask_level(level.as_ref(), ask) {
+            let url = level.loader.url();
+            if i != last && level.is_down() {
+                metrics.source(url, |s| s.skipped += 1);
+                continue;
+            }
+            let found = match ask_level(level.loader.as_ref(), ask) {
                 Ok(Some(found)) => found,
                 Ok(None) => {
                     metrics.source(url, |s| s.not_found += 1);
@@ -103,6 +149,9 @@ impl Chain {
                 Err(e) => {
                     tracing::warn!(%url, error = %e, "code source failed; trying the next level");
                     metrics.record_level_failure(url, false);
+                    if i != last && !self.cooldown.is_zero() {
+                        level.mark_down(self.cooldown);
+                    }
                     first_error.get_or_insert(e);
                     continue;
                 }
@@ -134,8 +183,7 @@ impl Chain {
         (hash, code): (B256, Bytes),
         verifier: &Verifier,
     ) -> Result<(Fetched, Option<[u8; 64]>), LoadError> {
-        let level = &self.levels[i];
-        let url = level.url();
+        let url = self.levels[i].loader.url();
         verifier.check_code(url, hash, &code)?;
         let signature = if verifier.needs_signature() {
             Some(self.signature(i, hash, verifier)?)
@@ -149,7 +197,7 @@ impl Chain {
     }
 
     fn signature(&self, i: usize, hash: B256, verifier: &Verifier) -> Result<[u8; 64], LoadError> {
-        let level = &self.levels[i];
+        let level = &self.levels[i].loader;
         if let Some(sig) = level.signature(hash)? {
             verifier.check_signature(level.url(), hash, &sig)?;
             return Ok(sig);
@@ -157,7 +205,7 @@ impl Chain {
         if let Some(source) = &verifier.signatures
             && let Some(sig) = source.signature(hash)?
         {
-            verifier.check_signature(&Arc::from(format!("{source:?}")), hash, &sig)?;
+            verifier.check_signature(&Arc::from("signature-source"), hash, &sig)?;
             return Ok(sig);
         }
         Err(LoadError::MissingSignature { hash })
@@ -173,7 +221,7 @@ impl Chain {
     ) -> Result<(), LoadError> {
         let order = std::iter::once(i).chain((0..self.levels.len()).filter(|&j| j != i));
         for j in order {
-            let level = &self.levels[j];
+            let level = &self.levels[j].loader;
             if let Some(proof) = level.account_proof(address)? {
                 let proven = verifier.check_proof(level.url(), address, &proof)?;
                 if proven != hash {
@@ -187,7 +235,7 @@ impl Chain {
             }
         }
         Err(LoadError::Unsupported {
-            url: self.levels[i].url().clone(),
+            url: self.levels[i].loader.url().clone(),
             what: "paranoid address load: no level gives an account proof",
         })
     }
@@ -201,7 +249,11 @@ impl Chain {
         signature: Option<&[u8; 64]>,
         metrics: &Metrics,
     ) {
-        for level in self.levels[..i].iter().filter(|l| l.is_writable()) {
+        for entry in self.levels[..i].iter().filter(|l| !l.is_down()) {
+            let level = &entry.loader;
+            if !level.is_writable() {
+                continue;
+            }
             let mut result = level.store(fetched.hash, &fetched.code);
             if let (Ok(()), Some(sig)) = (&result, signature) {
                 result = level.store_signature(fetched.hash, sig);
@@ -214,6 +266,9 @@ impl Chain {
                 Err(e) => {
                     tracing::warn!(url = %level.url(), error = %e, "back-fill failed");
                     metrics.record_level_failure(level.url(), false);
+                    if !self.cooldown.is_zero() {
+                        entry.mark_down(self.cooldown);
+                    }
                 }
             }
         }

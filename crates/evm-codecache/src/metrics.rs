@@ -45,6 +45,8 @@ pub struct SourceSnapshot {
     pub not_found: u64,
     /// Times this source failed (down, timeout, bad response) and the chain moved on.
     pub failures: u64,
+    /// Times this source was skipped because it failed recently (see `Chain::with_cooldown`).
+    pub skipped: u64,
     /// Times code from this source failed verification.
     pub verification_failures: u64,
     /// Code written into this source to back-fill it from a slower one.

@@ -339,3 +339,50 @@ fn metrics_snapshot_serialises() {
     assert_eq!(json["sources"]["mem://"]["loads"], 1);
     assert!(json["cached_bytes"].as_u64().unwrap() > 0);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the policy and bound, every answer is exactly the source's code for the key,
+    /// and only keys the source lacks fail.
+    #[test]
+    fn cache_agrees_with_its_source(
+        ops in proptest::collection::vec((0u64..24, proptest::bool::ANY), 1..150),
+        policy in 0usize..6,
+        max_entries in 1u64..12,
+    ) {
+        let policy = [
+            CachePolicy::None,
+            CachePolicy::Lru,
+            CachePolicy::Lfu,
+            CachePolicy::Ttl(Duration::from_secs(60)),
+            CachePolicy::Tti(Duration::from_secs(60)),
+            CachePolicy::Adaptive,
+        ][policy];
+        let store = MemoryStore::default();
+        for i in 0..20 {
+            store.insert_address(Address::with_last_byte(i as u8), contract(i, 0));
+            store.insert(contract(i, 0));
+        }
+        let cache = CodeCache::builder(Chain::new(vec![Box::new(store)]))
+            .policy(policy)
+            .max_entries(max_entries)
+            .max_addresses(max_entries)
+            .build();
+        for (i, by_address) in ops {
+            let expected = contract(i, 0);
+            let got = if by_address {
+                cache.get_by_address(Address::with_last_byte(i as u8))
+            } else {
+                cache.get(keccak256(&expected))
+            };
+            if i < 20 {
+                let code = got.unwrap();
+                proptest::prop_assert_eq!(code.original().as_ref(), &expected[..]);
+                proptest::prop_assert_eq!(code.hash(), keccak256(&expected));
+            } else {
+                proptest::prop_assert!(got.is_err());
+            }
+        }
+    }
+}
