@@ -10,13 +10,16 @@ use alloy_primitives::map::FbBuildHasher;
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY};
 use evm_bytecode::AnalyzedCode;
 
-use crate::chain::Chain;
+use crate::chain::{Chain, Fetched};
 use crate::error::LoadError;
 use crate::flight::{Flights, Role};
 use crate::key::Key;
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::store::{Kind, Store, analysed_bytes};
 use crate::verify::Verifier;
+
+/// Addresses per batch in [`CodeCache::preload`].
+const PRELOAD_BATCH: usize = 100;
 
 /// How the in-memory cache keeps and drops entries.
 ///
@@ -260,9 +263,20 @@ impl CodeCache {
                 chain.fetch_account(address, code_hash, verifier, metrics)
             }
         };
-        let outcome = match fetched {
+        leader.finish(self.admit(key, fetched, start.elapsed()))
+    }
+
+    /// Caches a verified load (or counts a failed one) and returns what the callers get.
+    fn admit(
+        &self,
+        key: Key,
+        fetched: Result<Fetched, LoadError>,
+        elapsed: Duration,
+    ) -> Result<Arc<AnalyzedCode>, LoadError> {
+        let inner = &*self.inner;
+        match fetched {
             Ok(f) => {
-                metrics.record_load(start.elapsed(), f.code.len());
+                inner.metrics.record_load(elapsed, f.code.len());
                 let code = match inner.code.get(&f.hash) {
                     Some(code) => code,
                     None if f.hash == KECCAK256_EMPTY => empty_code(),
@@ -278,11 +292,54 @@ impl CodeCache {
                 Ok(code)
             }
             Err(e) => {
-                metrics.record_load_failure();
+                inner.metrics.record_load_failure();
                 Err(e)
             }
-        };
-        leader.finish(outcome)
+        }
+    }
+
+    /// Loads many addresses with one request per level (see `Chain::fetch_many_by_address`),
+    /// still single-flight per address. Answers are in the order of `addresses`.
+    pub fn get_many_by_address(
+        &self,
+        addresses: &[Address],
+    ) -> Vec<Result<Arc<AnalyzedCode>, LoadError>> {
+        let inner = &*self.inner;
+        let mut results: Vec<Option<Result<Arc<AnalyzedCode>, LoadError>>> =
+            vec![None; addresses.len()];
+        let mut leaders = Vec::new();
+        let mut waiters = Vec::new();
+        for (j, &address) in addresses.iter().enumerate() {
+            let key = Key::Address(address);
+            if let Some(code) = self.lookup(key) {
+                inner.metrics.hits.incr();
+                results[j] = Some(Ok(code));
+                continue;
+            }
+            inner.metrics.misses.incr();
+            match inner.flights.join(key) {
+                Role::Waiter(waiter) => waiters.push((j, waiter)),
+                Role::Leader(leader) => match self.lookup(key) {
+                    Some(code) => results[j] = Some(leader.finish(Ok(code))),
+                    None => leaders.push((j, leader)),
+                },
+            }
+        }
+        if !leaders.is_empty() {
+            let asked: Vec<Address> = leaders.iter().map(|(j, _)| addresses[*j]).collect();
+            let start = Instant::now();
+            let fetched =
+                inner.chain.fetch_many_by_address(&asked, &inner.verifier, &inner.metrics);
+            let each = start.elapsed() / asked.len() as u32;
+            // Every flight this thread leads ends before it waits on anyone else's.
+            for ((j, leader), f) in leaders.into_iter().zip(fetched) {
+                results[j] = Some(leader.finish(self.admit(Key::Address(addresses[j]), f, each)));
+            }
+        }
+        for (j, waiter) in waiters {
+            results[j] = Some(waiter.wait());
+        }
+        results.into_iter().map(|r| r.expect("every address answered")).collect()
     }
 
     /// Analyses and caches code the caller holds (for example just deployed); its hash is
@@ -299,7 +356,8 @@ impl CodeCache {
     }
 
     /// Loads `keys` on `parallelism` threads, calling `progress` after each key.
-    /// Keys already cached count as loaded. Failures are collected, not cached.
+    /// Addresses go in batches of 100 ([`CodeCache::get_many_by_address`]); keys already
+    /// cached count as loaded. Failures are collected, not cached.
     pub fn preload(
         &self,
         keys: &[Key],
@@ -307,24 +365,49 @@ impl CodeCache {
         progress: impl Fn(Progress) + Sync,
     ) -> PreloadReport {
         let start = Instant::now();
+        // Work units: addresses in batches (one request per level each), other keys alone.
+        let addresses: Vec<Address> = keys
+            .iter()
+            .filter_map(|k| if let Key::Address(a) = k { Some(*a) } else { None })
+            .collect();
+        let mut units: Vec<&[Key]> = Vec::new();
+        let singles: Vec<Key> =
+            keys.iter().copied().filter(|k| !matches!(k, Key::Address(_))).collect();
+        let batched: Vec<Key> = addresses.iter().map(|a| Key::Address(*a)).collect();
+        units.extend(singles.chunks(1));
+        units.extend(batched.chunks(PRELOAD_BATCH));
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let failed = Mutex::new(Vec::new());
         let failed_count = AtomicUsize::new(0);
-        let threads = parallelism.clamp(1, keys.len().max(1));
+        let threads = parallelism.clamp(1, units.len().max(1));
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
                     loop {
                         let i = next.fetch_add(1, Relaxed);
-                        let Some(&key) = keys.get(i) else { break };
-                        if let Err(e) = self.get_key(key) {
-                            failed.lock().unwrap_or_else(|e| e.into_inner()).push((key, e));
-                            failed_count.fetch_add(1, Relaxed);
+                        let Some(&unit) = units.get(i) else { break };
+                        let results = match unit {
+                            [key] if !matches!(key, Key::Address(_)) => vec![self.get_key(*key)],
+                            _ => {
+                                let unit_addresses: Vec<Address> = unit
+                                    .iter()
+                                    .filter_map(|k| {
+                                        if let Key::Address(a) = k { Some(*a) } else { None }
+                                    })
+                                    .collect();
+                                self.get_many_by_address(&unit_addresses)
+                            }
+                        };
+                        for (key, result) in unit.iter().zip(results) {
+                            if let Err(e) = result {
+                                failed.lock().unwrap_or_else(|e| e.into_inner()).push((*key, e));
+                                failed_count.fetch_add(1, Relaxed);
+                            }
+                            let done = done.fetch_add(1, Relaxed) + 1;
+                            let failed = failed_count.load(Relaxed);
+                            progress(Progress { done, failed, total: keys.len() });
                         }
-                        let done = done.fetch_add(1, Relaxed) + 1;
-                        let failed = failed_count.load(Relaxed);
-                        progress(Progress { done, failed, total: keys.len() });
                     }
                 });
             }

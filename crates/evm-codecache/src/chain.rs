@@ -131,6 +131,84 @@ impl Chain {
         self.run(Ask::Account(address, code_hash), verifier, metrics)
     }
 
+    /// Loads and verifies the code of many addresses, asking each level for all the
+    /// addresses still missing at once (one JSON-RPC batch per 100 addresses, for example).
+    /// Answers are in the order of `addresses`.
+    pub fn fetch_many_by_address(
+        &self,
+        addresses: &[Address],
+        verifier: &Verifier,
+        metrics: &Metrics,
+    ) -> Vec<Result<Fetched, LoadError>> {
+        let mut out: Vec<Option<Result<Fetched, LoadError>>> = vec![None; addresses.len()];
+        let mut first_error: Vec<Option<LoadError>> = vec![None; addresses.len()];
+        let last = self.levels.len().saturating_sub(1);
+        for (i, level) in self.levels.iter().enumerate() {
+            let pending: Vec<usize> = (0..addresses.len()).filter(|&j| out[j].is_none()).collect();
+            if pending.is_empty() {
+                break;
+            }
+            let url = level.loader.url();
+            if i != last && level.is_down() {
+                metrics.source(url, |s| s.skipped += 1);
+                continue;
+            }
+            let asked: Vec<Address> = pending.iter().map(|&j| addresses[j]).collect();
+            let answers = match level.loader.load_many_by_address(&asked) {
+                Ok(answers) if answers.len() == asked.len() => Ok(answers),
+                Ok(_) => Err(LoadError::MalformedResponse {
+                    url: url.clone(),
+                    reason: "a batch answer has the wrong length",
+                }),
+                Err(e) => Err(e),
+            };
+            let answers = match answers {
+                Ok(answers) => answers,
+                Err(e) => {
+                    // The whole request failed: every address moves on to the next level.
+                    tracing::warn!(%url, error = %e, "batch failed; trying the next level");
+                    metrics.record_level_failure(url, false);
+                    if i != last && !self.cooldown.is_zero() {
+                        level.mark_down(self.cooldown);
+                    }
+                    for &j in &pending {
+                        first_error[j].get_or_insert_with(|| e.clone());
+                    }
+                    continue;
+                }
+            };
+            for (&j, answer) in pending.iter().zip(answers) {
+                let ask = Ask::Address(addresses[j]);
+                let accepted = match answer {
+                    Ok(None) => {
+                        metrics.source(url, |s| s.not_found += 1);
+                        continue;
+                    }
+                    Ok(Some(found)) => self.accept(i, ask, found, verifier),
+                    Err(e) => Err(e),
+                };
+                match accepted {
+                    Ok((fetched, signature)) => {
+                        metrics.record_source_hit(url, fetched.code.len());
+                        self.backfill(i, ask, &fetched, signature.as_ref(), metrics);
+                        out[j] = Some(Ok(fetched));
+                    }
+                    Err(e) => {
+                        metrics.record_level_failure(url, e.is_verification_failure());
+                        first_error[j].get_or_insert(e);
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .zip(first_error)
+            .zip(addresses)
+            .map(|((o, e), &address)| {
+                o.unwrap_or_else(|| Err(e.unwrap_or(LoadError::AddressNotFound { address })))
+            })
+            .collect()
+    }
+
     fn run(&self, ask: Ask, verifier: &Verifier, metrics: &Metrics) -> Result<Fetched, LoadError> {
         let mut first_error = None;
         let last = self.levels.len().saturating_sub(1);

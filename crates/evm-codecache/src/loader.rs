@@ -30,6 +30,16 @@ pub trait Loader: Send + Sync + fmt::Debug {
         Ok(None)
     }
 
+    /// The code of many addresses, in order. The outer error fails the whole request; the
+    /// default asks [`Loader::load_by_address`] for each.
+    #[expect(clippy::type_complexity, reason = "one result per address inside one for the request")]
+    fn load_many_by_address(
+        &self,
+        addresses: &[Address],
+    ) -> Result<Vec<Result<Option<(B256, Bytes)>, LoadError>>, LoadError> {
+        Ok(addresses.iter().map(|a| self.load_by_address(*a)).collect())
+    }
+
     /// Whether [`Loader::store`] keeps what it is given (used to back-fill this level).
     fn is_writable(&self) -> bool {
         false
@@ -73,6 +83,13 @@ impl<L: Loader + ?Sized> Loader for Arc<L> {
 
     fn load_by_address(&self, address: Address) -> Result<Option<(B256, Bytes)>, LoadError> {
         (**self).load_by_address(address)
+    }
+
+    fn load_many_by_address(
+        &self,
+        addresses: &[Address],
+    ) -> Result<Vec<Result<Option<(B256, Bytes)>, LoadError>>, LoadError> {
+        (**self).load_many_by_address(addresses)
     }
 
     fn is_writable(&self) -> bool {

@@ -386,3 +386,21 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn many_addresses_at_once_keep_order_and_report_misses() {
+    let store = MemoryStore::default();
+    let addresses: Vec<Address> = (0..5u8).map(Address::with_last_byte).collect();
+    for (i, a) in addresses.iter().enumerate().take(4) {
+        store.insert_address(*a, contract(i as u64, 0));
+    }
+    let cache = CodeCache::new(Chain::new(vec![Box::new(store)]));
+    cache.get_by_address(addresses[1]).unwrap();
+    let got = cache.get_many_by_address(&addresses);
+    for (i, r) in got.iter().take(4).enumerate() {
+        assert_eq!(r.as_ref().unwrap().hash(), keccak256(contract(i as u64, 0)));
+    }
+    assert!(matches!(got[4], Err(LoadError::AddressNotFound { .. })));
+    let m = cache.metrics();
+    assert_eq!((m.hits, m.loads, m.load_failures), (1, 4, 1));
+}

@@ -359,3 +359,36 @@ fn ipfs_gateway_is_asked_for_the_raw_keccak_cid() {
     assert_eq!(server.request_count(), 2);
     assert_eq!(server.requests.lock().unwrap()[0].method, "GET");
 }
+
+#[test]
+fn preload_batches_address_lookups() {
+    let server = TinyServer::start(|req, s| {
+        let body = jsonrpc_answer(&req.body, |id, method, params| {
+            assert_eq!(method, "eth_getCode");
+            let a: Address = serde_json::from_value(params[0].clone()).unwrap();
+            let i = u64::from(u16::from_be_bytes([a[18], a[19]]));
+            json!({"jsonrpc": "2.0", "id": id, "result": code_hex(&contract(i, 0))})
+        });
+        respond(s, "200 OK", &[], &body);
+    });
+    let cache = rpc_cache(&server.url);
+    let keys: Vec<evm_codecache::Key> = (0..250u16)
+        .map(|i| {
+            let mut a = [0u8; 20];
+            a[18..].copy_from_slice(&i.to_be_bytes());
+            evm_codecache::Key::Address(Address::from(a))
+        })
+        .collect();
+    let report = cache.preload(&keys, 2, |_| {});
+    assert_eq!((report.loaded, report.failed.len()), (250, 0));
+    assert_eq!(server.request_count(), 3, "250 addresses in batches of 100");
+    for (i, k) in keys.iter().enumerate() {
+        let evm_codecache::Key::Address(a) = k else { unreachable!() };
+        assert_eq!(
+            cache.get_by_address(*a).unwrap().original().as_ref(),
+            &contract(i as u64, 0)[..]
+        );
+    }
+    assert_eq!(server.request_count(), 3, "all served from memory afterwards");
+    assert_eq!(cache.metrics().loads, 250);
+}

@@ -315,6 +315,14 @@ impl Loader for RpcSource {
         Ok(Some((keccak256(&code), code)))
     }
 
+    fn load_many_by_address(
+        &self,
+        addresses: &[Address],
+    ) -> Result<Vec<Result<Option<(B256, Bytes)>, LoadError>>, LoadError> {
+        let codes = self.get_codes(addresses)?;
+        Ok(codes.into_iter().map(|c| c.map(|code| Some((keccak256(&code), code)))).collect())
+    }
+
     fn account_proof(&self, address: Address) -> Result<Option<AccountProof>, LoadError> {
         self.get_proof(address).map(Some)
     }
