@@ -40,7 +40,8 @@ pub enum CachePolicy {
     /// Address mappings expire after this long without a read; code is kept as `Adaptive`.
     Tti(Duration),
     /// Scan resistant (quick_cache, S3-FIFO): a sweep over many cold contracts does not
-    /// flush the hot set. The fastest hit path; the default.
+    /// flush the hot set. The default: its warm hit through `CodeCache::get` measured
+    /// ~58 ns against ~220-310 ns for the moka-backed policies (`benches/cache_hit.rs`).
     #[default]
     Adaptive,
 }

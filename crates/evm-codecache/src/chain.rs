@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use alloy_primitives::{Address, B256, Bytes};
 
 use crate::error::LoadError;
-use crate::loader::{Loader, open_source};
+use crate::loader::{Loader, SourceOptions, open_source, open_source_with};
 use crate::metrics::Metrics;
 use crate::verify::{VerificationLevel, Verifier};
 
@@ -80,6 +80,11 @@ impl Chain {
     /// Opens each URL with [`open_source`], fastest first.
     pub fn open(urls: &[&str]) -> Result<Self, LoadError> {
         Ok(Self::new(urls.iter().map(|u| open_source(u)).collect::<Result<_, _>>()?))
+    }
+
+    /// Opens each URL with [`open_source_with`] and `options`, fastest first.
+    pub fn open_with(urls: &[&str], options: &SourceOptions) -> Result<Self, LoadError> {
+        Ok(Self::new(urls.iter().map(|u| open_source_with(u, options)).collect::<Result<_, _>>()?))
     }
 
     /// Appends a slower level.

@@ -177,7 +177,7 @@ pub fn open_source_with(url: &str, options: &SourceOptions) -> Result<Box<dyn Lo
         "http" => Ok(Box::new(RpcSource::open(url, options.http)?)),
         "cas+http" => Ok(Box::new(CasSource::open(&url["cas+".len()..], options.http)?)),
         "ipfs+http" => Ok(Box::new(IpfsSource::open(&url["ipfs+".len()..], options.http)?)),
-        "https" | "cas+https" | "ipfs+https" => {
+        "https" | "cas+https" | "ipfs+https" | "rediss" => {
             Err(LoadError::TlsNotCompiled { url: Arc::from(url) })
         }
         _ => Err(LoadError::UnsupportedScheme { url: Arc::from(url) }),

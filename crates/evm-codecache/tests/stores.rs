@@ -128,9 +128,9 @@ fn a_truncated_sqlite_file_is_a_typed_error() {
     let path = dir.path().join("code.db");
     let hashes: Vec<B256> = {
         let store = SqliteStore::open(&path).unwrap();
-        (0..300)
+        (0..100)
             .map(|i| {
-                let code = contract(i, 1000);
+                let code = contract(i, 3000);
                 let h = keccak256(&code);
                 store.store(h, &code).unwrap();
                 h

@@ -1,6 +1,7 @@
 //! `RedisStore` (`redis://HOST:PORT`): raw code shared between processes under
 //! `evmkit:code:<hash>`; the chain re-verifies it on every read. A lost connection is an
-//! error (the chain falls through) and is re-opened on the next call.
+//! error (the chain falls through) and is re-opened on the next call. Idle connections are
+//! kept in a small pool, so parallel loads do not queue on one socket.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,6 +12,9 @@ use crate::error::LoadError;
 use crate::key::hash_hex;
 use crate::loader::Loader;
 
+/// Idle connections kept for reuse.
+const MAX_IDLE: usize = 8;
+
 /// The Redis key prefix; the key of a contract is this followed by its hash in hex.
 pub const REDIS_KEY_PREFIX: &str = "evmkit:code:";
 
@@ -18,7 +22,7 @@ pub const REDIS_KEY_PREFIX: &str = "evmkit:code:";
 pub struct RedisStore {
     url: Arc<str>,
     client: redis::Client,
-    conn: Mutex<Option<redis::Connection>>,
+    idle: Mutex<Vec<redis::Connection>>,
     timeout: Duration,
     max_blob: u64,
 }
@@ -28,7 +32,7 @@ impl RedisStore {
     pub fn open(url: &str, timeout: Duration, max_blob: u64) -> Result<Self, LoadError> {
         let url: Arc<str> = Arc::from(url);
         let client = redis::Client::open(&*url).map_err(|e| redis_error(&url, e))?;
-        Ok(Self { url, client, conn: Mutex::new(None), timeout, max_blob })
+        Ok(Self { url, client, idle: Mutex::new(Vec::new()), timeout, max_blob })
     }
 
     /// The key of `hash`.
@@ -40,9 +44,10 @@ impl RedisStore {
         &self,
         f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> Result<T, LoadError> {
-        let mut slot = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            let conn = self
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => self
                 .client
                 .get_connection_with_timeout(self.timeout)
                 .and_then(|c| {
@@ -50,15 +55,15 @@ impl RedisStore {
                     c.set_write_timeout(Some(self.timeout))?;
                     Ok(c)
                 })
-                .map_err(|e| redis_error(&self.url, e))?;
-            *slot = Some(conn);
+                .map_err(|e| redis_error(&self.url, e))?,
+        };
+        // A connection that failed is dropped; the next call opens a new one.
+        let value = f(&mut conn).map_err(|e| redis_error(&self.url, e))?;
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
         }
-        let conn = slot.as_mut().expect("connected above");
-        f(conn).map_err(|e| {
-            // Drop the connection after any failure; the next call reconnects.
-            *slot = None;
-            redis_error(&self.url, e)
-        })
+        Ok(value)
     }
 }
 
