@@ -259,7 +259,14 @@ impl CodeCache {
         let (chain, verifier, metrics) = (&inner.chain, &inner.verifier, &*inner.metrics);
         let fetched = match key {
             Key::Hash(hash) => chain.fetch(hash, verifier, metrics),
-            Key::Address(address) => chain.fetch_by_address(address, verifier, metrics),
+            Key::Address(address) => match inner.addresses.get(&address) {
+                // The mapping is live but the code was evicted: levels that keep code by
+                // hash (files, Redis) can answer without asking for the address again.
+                Some(hash) => chain
+                    .fetch(hash, verifier, metrics)
+                    .or_else(|_| chain.fetch_by_address(address, verifier, metrics)),
+                None => chain.fetch_by_address(address, verifier, metrics),
+            },
             Key::Account { address, code_hash } => {
                 chain.fetch_account(address, code_hash, verifier, metrics)
             }

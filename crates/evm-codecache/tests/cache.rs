@@ -404,3 +404,78 @@ fn many_addresses_at_once_keep_order_and_report_misses() {
     let m = cache.metrics();
     assert_eq!((m.hits, m.loads, m.load_failures), (1, 4, 1));
 }
+
+#[derive(Debug)]
+struct PanicsOnce {
+    inner: MemoryStore,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl evm_codecache::Loader for PanicsOnce {
+    fn url(&self) -> &Arc<str> {
+        evm_codecache::Loader::url(&self.inner)
+    }
+
+    fn load(&self, hash: B256) -> Result<Option<alloy_primitives::Bytes>, LoadError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_millis(500));
+            panic!("loader bug");
+        }
+        evm_codecache::Loader::load(&self.inner, hash)
+    }
+}
+
+#[test]
+fn a_panicking_loader_wakes_its_waiters_and_caches_nothing() {
+    let inner = MemoryStore::default();
+    let h = inner.insert(contract(1, 0));
+    let level = PanicsOnce { inner, calls: std::sync::atomic::AtomicUsize::new(0) };
+    let cache = CodeCache::new(Chain::new(vec![Box::new(level)]));
+    let barrier = Barrier::new(4);
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    cache.get(h)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 1, "one thread panicked");
+    // Waiters get the typed error; a thread that came after the flight ended loads anew.
+    let mut woken = 0;
+    for o in outcomes.into_iter().flatten() {
+        match o {
+            Err(LoadError::LoaderPanicked { key: Key::Hash(k) }) if k == h => woken += 1,
+            Ok(code) => assert_eq!(code.hash(), h),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(woken >= 1);
+    assert_eq!(cache.get(h).unwrap().hash(), h);
+}
+
+#[test]
+fn an_evicted_address_reloads_by_hash_first() {
+    let store = Arc::new(Counting::new(MemoryStore::default(), Duration::ZERO));
+    let a = Address::repeat_byte(0xdd);
+    store.inner.insert_address(a, contract(1, 0));
+    store.inner.insert(contract(1, 0));
+    let (other_store, others) = store_with(100, 0);
+    let cache =
+        CodeCache::builder(Chain::new(vec![Box::new(store.clone()), Box::new(other_store)]))
+            .max_entries(4)
+            .policy(CachePolicy::Lru)
+            .build();
+    let first = cache.get_by_address(a).unwrap();
+    for h in &others {
+        cache.get(*h).unwrap();
+    }
+    assert!(cache.get_cached(first.hash()).is_none(), "evicted");
+    let loads = store.loads.load(Ordering::SeqCst);
+    assert_eq!(cache.get_by_address(a).unwrap().hash(), first.hash());
+    // One by-hash load (Counting counts both kinds); the address was not asked again.
+    assert_eq!(store.loads.load(Ordering::SeqCst), loads + 1);
+}
