@@ -173,7 +173,7 @@ impl Chain {
                     // The whole request failed: every address moves on to the next level.
                     tracing::warn!(%url, error = %e, "batch failed; trying the next level");
                     metrics.record_level_failure(url, false);
-                    if i != last && !self.cooldown.is_zero() {
+                    if i != last && !self.cooldown.is_zero() && e.is_source_down() {
                         level.mark_down(self.cooldown);
                     }
                     for &j in &pending {
@@ -232,7 +232,7 @@ impl Chain {
                 Err(e) => {
                     tracing::warn!(%url, error = %e, "code source failed; trying the next level");
                     metrics.record_level_failure(url, false);
-                    if i != last && !self.cooldown.is_zero() {
+                    if i != last && !self.cooldown.is_zero() && e.is_source_down() {
                         level.mark_down(self.cooldown);
                     }
                     first_error.get_or_insert(e);
@@ -349,7 +349,7 @@ impl Chain {
                 Err(e) => {
                     tracing::warn!(url = %level.url(), error = %e, "back-fill failed");
                     metrics.record_level_failure(level.url(), false);
-                    if !self.cooldown.is_zero() {
+                    if !self.cooldown.is_zero() && e.is_source_down() {
                         entry.mark_down(self.cooldown);
                     }
                 }

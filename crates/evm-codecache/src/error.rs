@@ -200,6 +200,19 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// Whether this error says the source itself is unreachable or overloaded (the chain then
+    /// skips it for its cool-down), as opposed to a problem with one piece of code.
+    pub fn is_source_down(&self) -> bool {
+        matches!(
+            self,
+            Self::Redis { .. }
+                | Self::Http { .. }
+                | Self::Timeout { .. }
+                | Self::RateLimited { .. }
+                | Self::CorruptStore { .. }
+        ) || matches!(self, Self::HttpStatus { status, .. } if *status >= 500)
+    }
+
     /// Whether this error says the code failed verification (as opposed to a source failing).
     pub fn is_verification_failure(&self) -> bool {
         matches!(
