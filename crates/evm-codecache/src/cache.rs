@@ -15,7 +15,7 @@ use crate::error::LoadError;
 use crate::flight::{Flights, Role};
 use crate::key::Key;
 use crate::metrics::{Metrics, MetricsSnapshot};
-use crate::store::{Kind, Store, analysed_bytes};
+use crate::store::{Kind, Store};
 use crate::verify::Verifier;
 
 /// Addresses per batch in [`CodeCache::preload`].
@@ -44,6 +44,34 @@ pub enum CachePolicy {
     /// ~58 ns against ~220-310 ns for the moka-backed policies (`benches/cache_hit.rs`).
     #[default]
     Adaptive,
+}
+
+/// A policy name that [`CachePolicy::from_str`](std::str::FromStr) does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown cache policy {0:?} (none, lru, lfu, ttl=SECS, tti=SECS, adaptive)")]
+pub struct UnknownPolicy(pub String);
+
+impl std::str::FromStr for CachePolicy {
+    type Err = UnknownPolicy;
+
+    /// Parses `none`, `lru`, `lfu`, `adaptive`, `ttl=SECS` or `tti=SECS` (for command lines).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let secs =
+            |v: &str| v.parse::<f64>().ok().and_then(|x| Duration::try_from_secs_f64(x).ok());
+        match s.split_once('=') {
+            None => match s {
+                "none" => Some(Self::None),
+                "lru" => Some(Self::Lru),
+                "lfu" => Some(Self::Lfu),
+                "adaptive" => Some(Self::Adaptive),
+                _ => None,
+            },
+            Some(("ttl", v)) => secs(v).map(Self::Ttl),
+            Some(("tti", v)) => secs(v).map(Self::Tti),
+            Some(_) => None,
+        }
+        .ok_or_else(|| UnknownPolicy(s.to_owned()))
+    }
 }
 
 impl CachePolicy {
@@ -83,7 +111,7 @@ impl CodeCacheBuilder {
         self
     }
 
-    /// At most this many analysed bytes in memory (default 512 MiB); see [`analysed_bytes`].
+    /// At most this many analysed bytes in memory (default 512 MiB); see [`crate::analysed_bytes`].
     pub fn max_bytes(mut self, n: u64) -> Self {
         self.max_bytes = n;
         self
@@ -444,10 +472,5 @@ impl CodeCache {
     /// The eviction policy.
     pub fn policy(&self) -> CachePolicy {
         self.inner.policy
-    }
-
-    /// Analysed bytes of one contract, as weighed against `max_bytes`.
-    pub fn weight_of(code: &AnalyzedCode) -> u64 {
-        analysed_bytes(code)
     }
 }

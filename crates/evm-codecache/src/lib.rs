@@ -41,7 +41,7 @@ pub mod sources;
 mod store;
 pub mod verify;
 
-pub use cache::{CachePolicy, CodeCache, CodeCacheBuilder, PreloadReport, Progress};
+pub use cache::{CachePolicy, CodeCache, CodeCacheBuilder, PreloadReport, Progress, UnknownPolicy};
 pub use chain::{Chain, Fetched};
 pub use error::LoadError;
 pub use key::{Key, address_hex, hash_hex};
@@ -53,4 +53,6 @@ pub use sources::{
     SqliteStore, cid_for_hash,
 };
 pub use store::analysed_bytes;
-pub use verify::{SignatureSource, VerificationLevel, Verifier, sign_code, signing_message};
+pub use verify::{
+    SignatureSource, UnknownLevel, VerificationLevel, Verifier, sign_code, signing_message,
+};

@@ -92,7 +92,7 @@ pub struct MetricsSnapshot {
     pub load_time_max_us: u64,
     /// Code bytes loaded from sources.
     pub loaded_bytes: u64,
-    /// Weight of the analysed code now held in memory, in bytes (see `CodeCache::weight`).
+    /// Weight of the analysed code now held in memory, in bytes (see `analysed_bytes`).
     pub cached_bytes: u64,
     /// Entries now held in memory.
     pub cached_entries: u64,

@@ -33,6 +33,27 @@ pub enum VerificationLevel {
     Paranoid,
 }
 
+/// A level name that [`VerificationLevel::from_str`](std::str::FromStr) does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown verification level {0:?} (none, basic, standard, strict, paranoid)")]
+pub struct UnknownLevel(pub String);
+
+impl std::str::FromStr for VerificationLevel {
+    type Err = UnknownLevel;
+
+    /// Parses the lower-case level name (for command lines).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(Self::None),
+            "basic" => Ok(Self::Basic),
+            "standard" => Ok(Self::Standard),
+            "strict" => Ok(Self::Strict),
+            "paranoid" => Ok(Self::Paranoid),
+            _ => Err(UnknownLevel(s.to_owned())),
+        }
+    }
+}
+
 /// Where publisher signatures come from when the level that served the code has none.
 ///
 /// File and CAS stores also keep a sidecar `<hash>.sig` (128 hex digits), which the chain
@@ -206,6 +227,13 @@ mod tests {
         assert!(
             Verifier::new(VerificationLevel::None).check_code(&url(), B256::ZERO, &code).is_ok()
         );
+    }
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!("paranoid".parse(), Ok(VerificationLevel::Paranoid));
+        assert_eq!("none".parse(), Ok(VerificationLevel::None));
+        assert!("max".parse::<VerificationLevel>().is_err());
     }
 
     #[test]

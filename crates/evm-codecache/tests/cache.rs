@@ -479,3 +479,16 @@ fn an_evicted_address_reloads_by_hash_first() {
     // One by-hash load (Counting counts both kinds); the address was not asked again.
     assert_eq!(store.loads.load(Ordering::SeqCst), loads + 1);
 }
+
+#[test]
+fn policies_parse_from_command_line_names() {
+    assert_eq!("adaptive".parse(), Ok(CachePolicy::Adaptive));
+    assert_eq!("lru".parse(), Ok(CachePolicy::Lru));
+    assert_eq!("lfu".parse(), Ok(CachePolicy::Lfu));
+    assert_eq!("none".parse(), Ok(CachePolicy::None));
+    assert_eq!("ttl=30".parse(), Ok(CachePolicy::Ttl(Duration::from_secs(30))));
+    assert_eq!("tti=0.5".parse(), Ok(CachePolicy::Tti(Duration::from_millis(500))));
+    for bad in ["", "ttl", "ttl=x", "ttl=-1", "ttl=1e30", "tti=NaN", "mru", "lru=3"] {
+        assert!(bad.parse::<CachePolicy>().is_err(), "{bad}");
+    }
+}
