@@ -29,8 +29,8 @@ use evm_benches::{corpus_dir, decode_hex, files_with_ext};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use criterion::Criterion;
-use evm_interp::{FrameView, Hooks};
-use evm_vm::{BlockEnv, Fork, InMemoryDb, Status, Tx, Vm, VmBuilder};
+use evm_interp::{FrameView, Hooks, StepAction};
+use evm_vm::{BlockEnv, Fork, InMemoryDb, Status, Tx, Vm, VmBuilder, VmHooks};
 use revm::context::{BlockEnv as RevmBlock, CfgEnv, Context, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::database::{CacheDB, EmptyDB};
@@ -248,10 +248,13 @@ struct StepCounter {
 }
 
 impl Hooks for StepCounter {
-    fn before_step(&mut self, _frame: &FrameView<'_>) {
+    fn before_step(&mut self, _frame: &FrameView<'_>) -> StepAction {
         self.steps += 1;
+        StepAction::Continue
     }
 }
+
+impl VmHooks for StepCounter {}
 
 fn evmkit_block(env: &Env) -> BlockEnv {
     BlockEnv {
@@ -369,7 +372,7 @@ struct Prepared<'a> {
 type Outcome = Result<(bool, Bytes, u64), String>;
 
 #[inline(never)]
-fn run_evmkit<H: Hooks>(vm: &mut Vm<InMemoryDb, H>, tx: &Tx) -> Outcome {
+fn run_evmkit<H: VmHooks>(vm: &mut Vm<InMemoryDb, H>, tx: &Tx) -> Outcome {
     let out = vm.transact(tx).map_err(|e| e.to_string())?;
     let r = out.result;
     Ok((r.status == Status::Success, r.output, r.gas_used))

@@ -12,7 +12,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci                      fmt --check, clippy -D warnings, tests, docs, the state-test
+  ci                      .ci/setup.sh (redis-server, anvil for the code-cache tests),
+                          fmt --check, clippy -D warnings, tests, docs, the state-test
                           conformance suite in release mode (when fixtures are present),
                           and cargo deny (when installed)
   bench [analysis|execution] [FILTER] [--save NAME | --baseline NAME] [--summary-only]
@@ -63,7 +64,23 @@ fn fixtures_dir() -> PathBuf {
     }
 }
 
+/// Installs and checks the services the tests use (redis-server, anvil): `.ci/setup.sh`.
+fn setup() -> Result<(), String> {
+    let script = root().join(".ci/setup.sh");
+    if !script.is_file() {
+        return Ok(());
+    }
+    eprintln!("\n==> bash .ci/setup.sh");
+    let status = Command::new("bash")
+        .arg(&script)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run .ci/setup.sh: {e}"))?;
+    if status.success() { Ok(()) } else { Err("`.ci/setup.sh` failed".into()) }
+}
+
 fn ci() -> Result<(), String> {
+    setup()?;
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
     cargo(&["test", "--workspace", "--all-targets"], &[])?;

@@ -18,6 +18,8 @@ pub mod opcode;
 pub mod precompile;
 mod registry;
 pub mod security;
+#[doc(hidden)]
+pub mod test_support;
 
 pub use error::ExtensionError;
 pub use extension::{Capabilities, Extension, ExtensionId};

@@ -8,13 +8,15 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, Bytes, Log, U256, keccak256};
 use evm_bytecode::AnalyzedCode;
+use evm_extensions::{PrecompileCall, PrecompileFailure, PrecompileState};
 use evm_interp::{
-    AccountLoad, BlockEnv, CallInputs, CallOutcome, CreateInputs, CreateOutcome, CreateScheme,
-    Exit, FrameInput, Hooks, Host, Interpreter, Outcome, SStoreResult, SelfDestructResult,
-    SharedMemory, StateLoad, TxEnv,
+    AccountLoad, BlockEnv, CallAction, CallInputs, CallOutcome, CreateInputs, CreateOutcome,
+    CreateScheme, Exit, FrameInput, Host, Interpreter, Outcome, SStoreResult,
+    SelfDestructResult, SharedMemory, StateLoad, TxEnv,
 };
 use evm_precompiles::PrecompileSet;
 
+use crate::hooks::VmHooks;
 use crate::journal::{Journal, delegation_target};
 use crate::{Database, Fork};
 
@@ -44,10 +46,60 @@ impl FrameOutcome {
     pub(crate) fn outcome(&self) -> Outcome {
         self.exit.outcome()
     }
+
+    /// The caller's view of this outcome.
+    fn to_call(&self) -> CallOutcome {
+        CallOutcome {
+            outcome: self.outcome(),
+            gas_left: self.gas_left,
+            gas_refund: self.gas_refund,
+            output: self.output.clone(),
+        }
+    }
+
+    /// An outcome a hook chose (a mock or a changed result); `exit` is kept when the outcome
+    /// kind did not change.
+    fn from_call(call: CallOutcome, exit: Exit, address: Option<Address>) -> Self {
+        let exit = match call.outcome {
+            o if o == exit.outcome() => exit,
+            Outcome::Success => Exit::Return,
+            Outcome::Revert => Exit::Revert,
+            Outcome::Halt => Exit::ExtensionAbort,
+        };
+        let halted = exit.outcome() == Outcome::Halt;
+        Self {
+            exit,
+            gas_left: if halted { 0 } else { call.gas_left },
+            gas_refund: if exit.outcome() == Outcome::Success { call.gas_refund } else { 0 },
+            output: if halted { Bytes::new() } else { call.output },
+            address: if exit.outcome() == Outcome::Success { address } else { None },
+        }
+    }
+}
+
+/// The journal as a stateful precompile sees it.
+struct JournalState<'j, 'a, DB: Database>(&'j mut Journal<'a, DB>);
+
+impl<DB: Database> PrecompileState for JournalState<'_, '_, DB> {
+    fn sload(&mut self, address: Address, key: U256) -> U256 {
+        self.0.sload(address, key).0.present
+    }
+    fn sstore(&mut self, address: Address, key: U256, value: U256) -> U256 {
+        self.0.sstore(address, key, value).0.present
+    }
+    fn balance(&mut self, address: Address) -> U256 {
+        self.0.account(address).info.balance
+    }
+    fn transfer(&mut self, from: Address, to: Address, value: U256) -> bool {
+        self.0.transfer(from, to, value)
+    }
+    fn log(&mut self, log: Log) {
+        self.0.log(log);
+    }
 }
 
 /// The host of one transaction.
-pub(crate) struct Context<'a, DB: Database, H: Hooks> {
+pub(crate) struct Context<'a, DB: Database, H: VmHooks> {
     pub(crate) journal: Journal<'a, DB>,
     hooks: &'a mut H,
     block: &'a BlockEnv,
@@ -59,13 +111,13 @@ pub(crate) struct Context<'a, DB: Database, H: Hooks> {
     depth: usize,
 }
 
-impl<DB: Database, H: Hooks> core::fmt::Debug for Context<'_, DB, H> {
+impl<DB: Database, H: VmHooks> core::fmt::Debug for Context<'_, DB, H> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Context").field("fork", &self.fork).field("depth", &self.depth).finish()
     }
 }
 
-impl<'a, DB: Database, H: Hooks> Context<'a, DB, H> {
+impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
     /// A context for one transaction.
     pub(crate) fn new(
         journal: Journal<'a, DB>,
@@ -75,21 +127,38 @@ impl<'a, DB: Database, H: Hooks> Context<'a, DB, H> {
         fork: Fork,
         precompiles: &'a PrecompileSet,
     ) -> Self {
-        Self {
-            journal,
-            hooks,
-            block,
-            tx,
-            fork,
-            precompiles,
-            interp: Arc::new(Interpreter::new()),
-            depth: 0,
+        let interp = match hooks.custom_opcodes() {
+            Some(custom) if H::ENABLED => Interpreter::with_custom(custom),
+            _ => Interpreter::new(),
+        };
+        Self { journal, hooks, block, tx, fork, precompiles, interp: Arc::new(interp), depth: 0 }
+    }
+
+    /// Runs a message call at `depth` with the call hooks around it (see
+    /// [`Context::call_frame_inner`]).
+    pub(crate) fn call_frame(
+        &mut self,
+        inputs: &CallInputs,
+        depth: usize,
+        memory: &mut SharedMemory,
+    ) -> FrameOutcome {
+        if !H::ENABLED {
+            return self.call_frame_inner(inputs, depth, memory);
         }
+        match self.hooks.call_enter(depth, inputs) {
+            CallAction::Continue => {}
+            CallAction::Abort(_) => return FrameOutcome::halt(Exit::ExtensionAbort),
+            CallAction::Replace(mock) => return FrameOutcome::from_call(mock, Exit::Stop, None),
+        }
+        let res = self.call_frame_inner(inputs, depth, memory);
+        let mut call = res.to_call();
+        self.hooks.call_exit(depth, inputs, &mut call);
+        if call == res.to_call() { res } else { FrameOutcome::from_call(call, res.exit, None) }
     }
 
     /// Runs a message call at `depth` without the caller-side checks (depth, balance):
     /// checkpoint, touch, value transfer, precompile or code, revert on failure.
-    pub(crate) fn call_frame(
+    fn call_frame_inner(
         &mut self,
         inputs: &CallInputs,
         depth: usize,
@@ -121,8 +190,51 @@ impl<'a, DB: Database, H: Hooks> Context<'a, DB, H> {
             precompiles_enabled = false;
         }
 
-        if precompiles_enabled && let Some(precompile) = self.precompiles.get(&inputs.code_address)
-        {
+        let standard = if precompiles_enabled { self.precompiles.get(&inputs.code_address) } else { None };
+        if H::ENABLED && precompiles_enabled {
+            let call = PrecompileCall {
+                input: &inputs.input,
+                gas_limit: inputs.gas_limit,
+                address: inputs.code_address,
+                caller: inputs.caller,
+                value: inputs.value,
+                is_static: inputs.is_static,
+                fork: self.fork,
+            };
+            let mut state = JournalState(&mut self.journal);
+            if let Some(result) = self.hooks.run_precompile(call, &mut state, standard.is_some()) {
+                return match result {
+                    Ok(out) if !out.reverted => FrameOutcome {
+                        exit: Exit::Return,
+                        gas_left: inputs.gas_limit - out.gas_used,
+                        gas_refund: 0,
+                        output: out.output,
+                        address: None,
+                    },
+                    Ok(out) => {
+                        self.journal.revert(cp);
+                        FrameOutcome {
+                            exit: Exit::Revert,
+                            gas_left: inputs.gas_limit - out.gas_used,
+                            gas_refund: 0,
+                            output: out.output,
+                            address: None,
+                        }
+                    }
+                    Err(failure) => {
+                        self.journal.revert(cp);
+                        FrameOutcome::halt(match failure {
+                            PrecompileFailure::Fault => Exit::ExtensionFault,
+                            PrecompileFailure::StateChangeRefused => {
+                                Exit::StateChangeDuringStaticCall
+                            }
+                            _ => Exit::OutOfGas,
+                        })
+                    }
+                };
+            }
+        }
+        if let Some(precompile) = standard {
             return match precompile(&inputs.input, inputs.gas_limit, self.fork) {
                 Ok(out) if out.gas_used <= inputs.gas_limit => FrameOutcome {
                     exit: Exit::Return,
@@ -185,7 +297,7 @@ impl<'a, DB: Database, H: Hooks> Context<'a, DB, H> {
     /// Runs a creation at `address` (already derived; the creator's nonce already bumped):
     /// collision check, checkpoint, new account, endowment, init code, code deposit.
     #[expect(clippy::too_many_arguments, reason = "one creation's inputs")]
-    pub(crate) fn create_frame(
+    fn create_frame(
         &mut self,
         caller: Address,
         address: Address,
@@ -270,6 +382,64 @@ impl<'a, DB: Database, H: Hooks> Context<'a, DB, H> {
         res
     }
 
+    /// Runs a creation with the create hooks around it.
+    pub(crate) fn create_hooked(
+        &mut self,
+        inputs: &CreateInputs,
+        address: Address,
+        depth: usize,
+        memory: &mut SharedMemory,
+    ) -> FrameOutcome {
+        let run = |ctx: &mut Self, memory: &mut SharedMemory| {
+            ctx.create_frame(
+                inputs.caller,
+                address,
+                inputs.value,
+                inputs.init_code.clone(),
+                inputs.gas_limit,
+                depth,
+                memory,
+            )
+        };
+        if !H::ENABLED {
+            return run(self, memory);
+        }
+        match self.hooks.create_enter(depth, inputs) {
+            CallAction::Continue => {}
+            CallAction::Abort(_) => return FrameOutcome::halt(Exit::ExtensionAbort),
+            CallAction::Replace(mock) => return FrameOutcome::from_call(mock, Exit::Stop, None),
+        }
+        let res = run(self, memory);
+        let outcome = res.outcome();
+        let mut created = CreateOutcome {
+            outcome,
+            address: if outcome == Outcome::Success { res.address } else { None },
+            gas_left: res.gas_left,
+            gas_refund: res.gas_refund,
+            output: res.output.clone(),
+        };
+        let before = created.clone();
+        self.hooks.create_exit(depth, inputs, &mut created);
+        if created == before {
+            return res;
+        }
+        let call = CallOutcome {
+            outcome: created.outcome,
+            gas_left: created.gas_left,
+            gas_refund: created.gas_refund,
+            output: created.output,
+        };
+        FrameOutcome::from_call(call, res.exit, created.address)
+    }
+
+    /// Reports an account access to the hooks.
+    #[inline]
+    fn accessed(&mut self, address: Address, cold: bool) {
+        if H::ENABLED {
+            self.hooks.on_account_access(address, cold);
+        }
+    }
+
     fn is_dead(&mut self, address: Address) -> bool {
         let spurious = self.fork >= Fork::SpuriousDragon;
         let acc = self.journal.account(address);
@@ -277,7 +447,7 @@ impl<'a, DB: Database, H: Hooks> Context<'a, DB, H> {
     }
 }
 
-impl<DB: Database, H: Hooks> Host for Context<'_, DB, H> {
+impl<DB: Database, H: VmHooks> Host for Context<'_, DB, H> {
     type Hooks = H;
 
     fn hooks(&mut self) -> &mut H {
@@ -294,16 +464,19 @@ impl<DB: Database, H: Hooks> Host for Context<'_, DB, H> {
 
     fn balance(&mut self, address: Address) -> StateLoad<U256> {
         let cold = self.journal.warm(address);
+        self.accessed(address, cold);
         StateLoad::new(self.journal.account(address).info.balance, cold)
     }
 
     fn code_size(&mut self, address: Address) -> StateLoad<usize> {
         let cold = self.journal.warm(address);
+        self.accessed(address, cold);
         StateLoad::new(self.journal.code(address).len(), cold)
     }
 
     fn code_hash(&mut self, address: Address) -> StateLoad<B256> {
         let cold = self.journal.warm(address);
+        self.accessed(address, cold);
         let acc = self.journal.account(address);
         let hash = if acc.is_empty() { B256::ZERO } else { acc.info.code_hash };
         StateLoad::new(hash, cold)
@@ -311,11 +484,13 @@ impl<DB: Database, H: Hooks> Host for Context<'_, DB, H> {
 
     fn code(&mut self, address: Address) -> StateLoad<Bytes> {
         let cold = self.journal.warm(address);
+        self.accessed(address, cold);
         StateLoad::new(self.journal.code(address).original().clone(), cold)
     }
 
     fn load_account(&mut self, address: Address) -> StateLoad<AccountLoad> {
         let cold = self.journal.warm(address);
+        self.accessed(address, cold);
         let is_empty = self.is_dead(address);
         let mut delegate_is_cold = None;
         if self.fork >= Fork::Prague
@@ -364,9 +539,13 @@ impl<DB: Database, H: Hooks> Host for Context<'_, DB, H> {
 
     fn selfdestruct(&mut self, address: Address, target: Address) -> StateLoad<SelfDestructResult> {
         let cold = self.journal.warm(target);
+        self.accessed(target, cold);
         let target_exists = !self.is_dead(target);
         let acc = self.journal.account(address);
         let balance = acc.info.balance;
+        if H::ENABLED {
+            self.hooks.on_selfdestruct(address, target, balance);
+        }
         let previously_destroyed = acc.destroyed;
         let created = acc.created;
         if self.fork >= Fork::Cancun {
@@ -434,15 +613,8 @@ impl<DB: Database, H: Hooks> Host for Context<'_, DB, H> {
         };
         self.journal.warm(address);
         self.journal.set_nonce(inputs.caller, nonce + 1);
-        let res = self.create_frame(
-            inputs.caller,
-            address,
-            inputs.value,
-            inputs.init_code,
-            inputs.gas_limit,
-            self.depth + 1,
-            memory,
-        );
+        let depth = self.depth + 1;
+        let res = self.create_hooked(&inputs, address, depth, memory);
         let outcome = res.outcome();
         CreateOutcome {
             outcome,

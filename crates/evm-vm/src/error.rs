@@ -153,4 +153,7 @@ pub enum Error {
     /// The transaction is invalid.
     #[error(transparent)]
     InvalidTx(#[from] InvalidTx),
+    /// A transaction or block hook of an extension rejected it (`HookOutcome::Abort`).
+    #[error("rejected by extension {} with code {}", .0.source, .0.code)]
+    Rejected(evm_interp::AbortReason),
 }

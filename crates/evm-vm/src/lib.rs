@@ -8,6 +8,7 @@ mod context;
 pub mod db;
 pub mod error;
 pub mod gas;
+pub mod hooks;
 mod journal;
 pub mod root;
 #[cfg(feature = "statetest")]
@@ -19,9 +20,12 @@ pub use alloy_primitives::{Address, B256, Bytes, Log, U256};
 pub use db::{AccountInfo, Database, DbAccount, InMemoryDb};
 pub use error::{Error, InvalidTx};
 pub use evm_bytecode::{AnalyzedCode, Fork};
-pub use evm_interp::{BlockEnv, Hooks, NoHooks};
+pub use evm_extensions::{self, Extensions};
+pub use evm_interp::{AbortReason, BlockEnv, Hooks, NoHooks};
+pub use hooks::VmHooks;
 pub use gas::{IntrinsicGas, intrinsic_gas};
 pub use tx::{AccessListItem, Authorization, Tx, TxType};
 pub use vm::{
-    AccountChange, DatabaseCommit, ExecResult, ResultAndState, StateChanges, Status, Vm, VmBuilder,
+    AccountChange, BlockResult, DatabaseCommit, ExecResult, ResultAndState, StateChanges, Status, Vm,
+    VmBuilder,
 };

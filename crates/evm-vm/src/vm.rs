@@ -7,10 +7,15 @@
 
 use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, Bytes, Log, U256};
-use evm_interp::{BlockEnv, CallInputs, CallKind, Exit, Hooks, NoHooks, Outcome, TxEnv};
+use evm_extensions::{BlockInfo, Extensions, HookPoint};
+use evm_interp::{
+    AbortReason, BlockEnv, CallInputs, CallKind, CreateInputs, CreateScheme, Exit, Hooks, NoHooks,
+    Outcome, TxEnv,
+};
 use evm_precompiles::PrecompileSet;
 
 use crate::context::Context;
+use crate::hooks::VmHooks;
 use crate::gas::{self, BlobParams, GAS_PER_BLOB, MAX_INITCODE_SIZE, TX_GAS_LIMIT_CAP};
 use crate::journal::{Journal, delegation_target};
 use crate::tx::TxType;
@@ -42,6 +47,8 @@ pub struct ExecResult {
     pub gas_refunded: u64,
     /// Logs (empty unless Success).
     pub logs: Vec<Log>,
+    /// When the status is `Halt(Exit::ExtensionAbort)`: which extension aborted and its code.
+    pub abort: Option<AbortReason>,
 }
 
 /// The changed state of one account.
@@ -118,6 +125,10 @@ impl<DB: Database, H: Hooks> VmBuilder<DB, H> {
             hooks,
         }
     }
+    /// Installs an extension registry: its hooks, custom opcodes and precompiles.
+    pub fn extensions(self, extensions: Extensions) -> VmBuilder<DB, Extensions> {
+        self.hooks(extensions)
+    }
     /// Builds the VM; derives the block's blob base fee from the excess blob gas.
     pub fn build(self) -> Vm<DB, H> {
         let mut block = self.block;
@@ -155,7 +166,7 @@ struct Validated {
     blob_gas_used: u64,
 }
 
-impl<DB: Database, H: Hooks> Vm<DB, H> {
+impl<DB: Database, H: VmHooks> Vm<DB, H> {
     /// The fork.
     pub fn fork(&self) -> Fork {
         self.fork
@@ -182,9 +193,15 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
         &mut self.block
     }
 
-    /// The hooks.
+    /// The hooks (with [`VmBuilder::extensions`], the registry: change it between
+    /// transactions).
     pub fn hooks_mut(&mut self) -> &mut H {
         &mut self.hooks
+    }
+
+    /// The hooks.
+    pub fn hooks(&self) -> &H {
+        &self.hooks
     }
 
     /// Checks everything that does not need state: type, fees, gas limits, blobs.
@@ -309,6 +326,10 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
         let _span =
             tracing::debug_span!("transact", caller = %tx.caller, nonce = tx.nonce).entered();
         let fork = self.fork;
+        if H::ENABLED {
+            self.hooks.take_abort();
+            self.hooks.tx_point(HookPoint::TxBeforeValidation, tx).map_err(Error::Rejected)?;
+        }
         let v = self.validate_static(tx)?;
         let Self { block, db, hooks, precompiles, .. } = self;
         let block: &BlockEnv = block;
@@ -349,6 +370,10 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
             }
         }
 
+        if H::ENABLED {
+            hooks.tx_point(HookPoint::TxAfterValidation, tx).map_err(Error::Rejected)?;
+        }
+
         // Buy gas, bump the nonce.
         let gas_cost = gas_limit * v.gas_price + U256::from(v.blob_gas_used) * block.blob_basefee;
         journal.set_balance(tx.caller, balance - gas_cost);
@@ -360,6 +385,9 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
         journal.prewarm(target);
         for address in precompiles.addresses() {
             journal.prewarm(address);
+        }
+        if H::ENABLED && fork >= Fork::Berlin {
+            hooks.custom_precompiles(fork, &mut |address| journal.prewarm(address));
         }
         if fork >= Fork::Shanghai {
             journal.prewarm(block.coinbase);
@@ -376,6 +404,9 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
             gas_price: v.gas_price,
             blob_hashes: tx.blob_hashes.clone().unwrap_or_default(),
         };
+        if H::ENABLED {
+            hooks.tx_point(HookPoint::TxBeforeExecution, tx).map_err(Error::Rejected)?;
+        }
         let mut ctx = Context::new(journal, hooks, block, tx_env, fork, precompiles);
         let mut refund: i64 = 0;
         if let Some(auths) = &tx.authorization_list {
@@ -400,7 +431,14 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
                 ctx.call_frame(&inputs, 0, &mut memory)
             }
             None => {
-                ctx.create_frame(tx.caller, target, tx.value, tx.data.clone(), gas, 0, &mut memory)
+                let inputs = CreateInputs {
+                    caller: tx.caller,
+                    scheme: CreateScheme::Create,
+                    value: tx.value,
+                    init_code: tx.data.clone(),
+                    gas_limit: gas,
+                };
+                ctx.create_hooked(&inputs, target, 0, &mut memory)
             }
         };
         let outcome = res.outcome();
@@ -436,8 +474,16 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
             gas_used,
             gas_refunded: refunded,
             logs: if outcome == Outcome::Success { logs } else { Vec::new() },
+            abort: None,
         };
-        Ok(ResultAndState { result, state })
+        let mut out = ResultAndState { result, state };
+        if H::ENABLED {
+            if res.exit == Exit::ExtensionAbort {
+                out.result.abort = self.hooks.take_abort();
+            }
+            self.hooks.tx_end(tx, &out);
+        }
+        Ok(out)
     }
 
     /// The database.
@@ -456,7 +502,7 @@ impl<DB: Database, H: Hooks> Vm<DB, H> {
     }
 }
 
-impl<DB: Database + DatabaseCommit, H: Hooks> Vm<DB, H> {
+impl<DB: Database + DatabaseCommit, H: VmHooks> Vm<DB, H> {
     /// Applies `state` to the database.
     pub fn commit(&mut self, state: StateChanges) {
         self.db.commit(state);
@@ -468,6 +514,39 @@ impl<DB: Database + DatabaseCommit, H: Hooks> Vm<DB, H> {
         self.commit(state);
         Ok(result)
     }
+
+    /// Executes and commits `txs` in order, with the block hooks before and after. An invalid
+    /// transaction is reported in its slot and changes nothing; the others go on. `Err` only
+    /// when a `BlockStart` hook rejects the block (nothing is executed then).
+    pub fn execute_block(&mut self, txs: &[Tx]) -> Result<BlockResult, Error> {
+        let number = self.block.number;
+        let mut info = BlockInfo { number, transactions: txs.len(), cumulative_gas_used: 0 };
+        if H::ENABLED {
+            self.hooks.block_point(HookPoint::BlockStart, &info).map_err(Error::Rejected)?;
+        }
+        let mut results = Vec::with_capacity(txs.len());
+        for tx in txs {
+            let result = self.transact_commit(tx);
+            if let Ok(r) = &result {
+                info.cumulative_gas_used += r.gas_used;
+            }
+            results.push(result);
+        }
+        if H::ENABLED {
+            // `BlockEnd` observes; an abort there is counted by the registry, not applied.
+            let _ = self.hooks.block_point(HookPoint::BlockEnd, &info);
+        }
+        Ok(BlockResult { results, cumulative_gas_used: info.cumulative_gas_used })
+    }
+}
+
+/// What [`Vm::execute_block`] returns.
+#[derive(Debug)]
+pub struct BlockResult {
+    /// One result per transaction, in order.
+    pub results: Vec<Result<ExecResult, Error>>,
+    /// Gas used by the valid transactions.
+    pub cumulative_gas_used: u64,
 }
 
 /// A database that can apply a transaction's [`StateChanges`].
