@@ -1,4 +1,4 @@
-//! `evmkit`: run, disassemble and analyse EVM code, and run Ethereum state tests.
+//! `evmkit`: run, disassemble and analyse EVM code, run Ethereum state tests, inspect plugins.
 
 use std::process::ExitCode;
 
@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod analyze;
 mod disasm;
 mod input;
+mod plugin;
 mod run;
 mod statetest;
 
@@ -28,6 +29,8 @@ enum Command {
     Run(run::Args),
     /// Run Ethereum JSON state tests (files or directories) in parallel.
     Statetest(statetest::Args),
+    /// Inspect `.so` extension plugins (load them into `run` and `disasm` with `--plugin`).
+    Plugin(plugin::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,11 +40,16 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Run(args) => run::run(args),
         Command::Statetest(args) => statetest::run(args),
+        Command::Plugin(args) => plugin::run(args),
     };
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // One line, whatever the causes (a dynamic loader's message) contain.
+            let message = format!("{err:#}");
+            let message: Vec<&str> =
+                message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            eprintln!("error: {}", message.join(" "));
             ExitCode::FAILURE
         }
     }

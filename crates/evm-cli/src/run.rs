@@ -2,13 +2,18 @@
 //!
 //! `--trace` writes EIP-3155 JSON lines to stderr through a [`Hooks`] implementation; the
 //! result goes to stdout as text or, with `--json`, as one JSON object.
+//!
+//! `--plugin PATH` loads extension plugins into an [`evm_extensions::Extensions`] registry that the VM runs
+//! (custom opcodes, precompiles and hooks); `--metrics` then adds the registry's metrics.
 
 use std::io::{BufWriter, Stderr, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use alloy_primitives::{Address, Bytes, U256, address, hex};
-use evm_interp::{BlockEnv, FrameView, Hooks};
-use evm_vm::{Fork, InMemoryDb, Status, Tx, VmBuilder};
+use evm_extensions::Metrics;
+use evm_interp::{BlockEnv, FrameView, Hooks, StepAction};
+use evm_vm::{AbortReason, Fork, InMemoryDb, Status, Tx, VmBuilder};
 
 /// The account that sends the call.
 const SENDER: Address = address!("00000000000000000000000000000000000ca11e");
@@ -33,9 +38,17 @@ pub(crate) struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
-    /// Write an EIP-3155 trace (JSON lines) to stderr.
+    /// Write an EIP-3155 trace (JSON lines) to stderr (not yet with --plugin or --metrics).
     #[arg(long)]
     trace: bool,
+    /// Load a `.so` extension plugin (custom opcodes, precompiles, hooks) into the VM;
+    /// repeatable, loaded in order. Loading runs the plugin's code: use only files you trust.
+    #[arg(long = "plugin", value_name = "PATH")]
+    plugins: Vec<PathBuf>,
+    /// Print the extensions' metrics (calls, errors, faults, time per extension and hook
+    /// point) after the result; with --json, as a "metrics" field.
+    #[arg(long)]
+    metrics: bool,
 }
 
 fn parse_hex(what: &str, text: &str) -> anyhow::Result<Bytes> {
@@ -48,6 +61,9 @@ fn parse_hex(what: &str, text: &str) -> anyhow::Result<Bytes> {
 
 /// Runs the command.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.trace && (!args.plugins.is_empty() || args.metrics) {
+        anyhow::bail!("--trace with --plugin or --metrics is not supported yet: drop one of them");
+    }
     let code = parse_hex("--code", &args.code)?;
     let input = parse_hex("--input", &args.input)?;
 
@@ -72,7 +88,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let excess_blob_gas = (args.fork >= Fork::Cancun).then_some(0);
     let builder = VmBuilder::new(db).fork(args.fork).block(block).excess_blob_gas(excess_blob_gas);
 
-    let outcome = if args.trace {
+    let mut ext_view = None;
+    let outcome = if !args.plugins.is_empty() || args.metrics {
+        let ext = crate::plugin::load_all(&args.plugins)?;
+        let mut vm = builder.extensions(ext).build();
+        let outcome = vm.transact(&tx);
+        let ext = vm.hooks();
+        let names: Vec<(u32, String)> =
+            ext.list().into_iter().map(|(id, name, _)| (id.0, name.to_string())).collect();
+        ext_view = Some((ext.metrics(), names));
+        outcome
+    } else if args.trace {
         let mut vm = builder.hooks(Tracer::new(args.fork)).build();
         let outcome = vm.transact(&tx);
         let tracer = vm.hooks_mut();
@@ -95,20 +121,69 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Status::Revert => "revert".to_string(),
         Status::Halt(reason) => format!("halt:{reason:?}"),
     };
+    let (metrics, names) = ext_view.unwrap_or_default();
+    let abort = result.abort.map(|reason| Abort::new(reason, &names));
     let mut out = std::io::stdout().lock();
     if args.json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "output": result.output.to_string(),
             "gas_used": result.gas_used,
             "status": status,
         });
+        if let Some(abort) = &abort {
+            value["abort"] = serde_json::to_value(abort)?;
+        }
+        if args.metrics {
+            value["metrics"] = serde_json::to_value(&metrics)?;
+        }
         writeln!(out, "{value}")?;
     } else {
         writeln!(out, "status: {status}")?;
+        if let Some(abort) = &abort {
+            writeln!(out, "abort: extension {} code {}", abort.label(), abort.code)?;
+        }
         writeln!(out, "gas used: {}", result.gas_used)?;
         writeln!(out, "output: {}", result.output)?;
+        if args.metrics {
+            write_metrics(&mut out, &metrics)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which extension aborted the transaction, and its code.
+#[derive(Debug, serde::Serialize)]
+struct Abort {
+    /// Extension id.
+    extension_id: u32,
+    /// Extension name, when the id is registered.
+    extension: Option<String>,
+    /// The extension's abort code.
+    code: u32,
+}
+
+impl Abort {
+    fn new(reason: AbortReason, names: &[(u32, String)]) -> Self {
+        let extension = names.iter().find(|(id, _)| *id == reason.source).map(|(_, n)| n.clone());
+        Self { extension_id: reason.source, extension, code: reason.code }
+    }
+
+    /// `name (id N)`, or `id N` for an unknown id.
+    fn label(&self) -> String {
+        match &self.extension {
+            Some(name) => format!("{name} (id {})", self.extension_id),
+            None => format!("id {}", self.extension_id),
+        }
+    }
+}
+
+fn write_metrics(out: &mut impl Write, metrics: &Metrics) -> std::io::Result<()> {
+    writeln!(out, "metrics:")?;
+    if metrics.rows.is_empty() {
+        writeln!(out, "(no extension was called)")
+    } else {
+        write!(out, "{metrics}")
+    }
 }
 
 /// One step seen by `before_step`, waiting for `after_step` to learn its gas cost.
@@ -169,8 +244,10 @@ impl Tracer {
     }
 }
 
+impl evm_vm::VmHooks for Tracer {}
+
 impl Hooks for Tracer {
-    fn before_step(&mut self, frame: &FrameView<'_>) {
+    fn before_step(&mut self, frame: &FrameView<'_>) -> StepAction {
         self.flush_pending();
         let mut stack = String::new();
         for (i, item) in frame.stack.iter().enumerate() {
@@ -187,12 +264,14 @@ impl Hooks for Tracer {
             depth: frame.depth + 1,
             mem_size: frame.memory.len(),
         });
+        StepAction::Continue
     }
 
-    fn after_step(&mut self, frame: &FrameView<'_>) {
+    fn after_step(&mut self, frame: &FrameView<'_>) -> StepAction {
         if let Some(step) = self.pending.take_if(|p| p.depth == frame.depth + 1) {
             self.emit(&step, step.gas.saturating_sub(frame.gas_left));
         }
+        StepAction::Continue
     }
 }
 
@@ -207,5 +286,17 @@ mod tests {
         assert!(!err.contains('\n'));
         assert_eq!(parse_hex("--code", "0x6001").unwrap(), Bytes::from_static(&[0x60, 1]));
         assert_eq!(parse_hex("--input", "").unwrap(), Bytes::new());
+    }
+
+    #[test]
+    fn abort_names_its_extension() {
+        let names = [(1, "guard".to_string())];
+        let abort = Abort::new(AbortReason { source: 1, code: 7 }, &names);
+        assert_eq!(abort.label(), "guard (id 1)");
+        assert_eq!(
+            serde_json::to_value(&abort).unwrap(),
+            serde_json::json!({"extension_id": 1, "extension": "guard", "code": 7})
+        );
+        assert_eq!(Abort::new(AbortReason { source: 9, code: 0 }, &names).label(), "id 9");
     }
 }

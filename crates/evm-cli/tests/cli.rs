@@ -1,7 +1,11 @@
-//! End-to-end tests of `evmkit disasm` and `evmkit analyze` through the built binary.
+//! End-to-end tests of `evmkit disasm`, `analyze`, `run` and `plugin` through the built binary.
+//!
+//! Plugin tests use the example plugins, built in the same run by
+//! `evm_extensions::test_support::example_plugin` (into `target/plugin-tests`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 fn evmkit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_evmkit")).args(args).output().expect("run evmkit")
@@ -132,4 +136,191 @@ fn empty_input_is_a_one_line_error() {
 fn missing_file_is_a_one_line_error() {
     let out = evmkit(&["analyze", "--file", "/nonexistent/evmkit/code.hex"]);
     assert_one_line_error(&out, "cannot read /nonexistent/evmkit/code.hex");
+}
+
+/// `PUSH1 16 ISQRT PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN`: returns 4 with the math plugin.
+const ISQRT_CODE: &str = "0x60100c60005260206000f3";
+
+/// The example plugin `name`, built once per test process.
+fn plugin(name: &'static str) -> &'static Path {
+    static MATH: OnceLock<PathBuf> = OnceLock::new();
+    static COUNTER: OnceLock<PathBuf> = OnceLock::new();
+    let cell = match name {
+        "math" => &MATH,
+        "counter" => &COUNTER,
+        _ => panic!("no example plugin {name}"),
+    };
+    cell.get_or_init(|| evm_extensions::test_support::example_plugin(name))
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// A fresh temporary directory for one test.
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("evmkit-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[track_caller]
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let out = evmkit(args);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+fn word(value: u8) -> String {
+    format!("0x{}{value:02x}", "00".repeat(31))
+}
+
+#[test]
+fn run_isqrt_with_math_plugin() {
+    let math = path_str(plugin("math"));
+    let v = run_json(&["run", "--code", ISQRT_CODE, "--plugin", math, "--json"]);
+    assert_eq!(v["status"], "success", "{v}");
+    assert_eq!(v["output"], word(4), "{v}");
+    assert!(v.get("abort").is_none(), "{v}");
+    assert!(v.get("metrics").is_none(), "metrics only with --metrics: {v}");
+}
+
+#[test]
+fn run_isqrt_without_plugin_halts() {
+    let v = run_json(&["run", "--code", ISQRT_CODE, "--json"]);
+    assert_eq!(v["status"], "halt:InvalidOpcode", "{v}");
+    let out = evmkit(&["run", "--code", ISQRT_CODE]);
+    assert!(stdout(&out).contains("status: halt:InvalidOpcode"), "{}", stdout(&out));
+}
+
+#[test]
+fn run_metrics_json_has_rows() {
+    let math = path_str(plugin("math"));
+    let v = run_json(&["run", "--code", ISQRT_CODE, "--plugin", math, "--metrics", "--json"]);
+    assert_eq!(v["output"], word(4), "{v}");
+    let rows = v["metrics"]["rows"].as_array().expect("metrics rows array");
+    let opcode = rows
+        .iter()
+        .find(|r| r["extension"] == "math" && r["point"] == "opcode")
+        .unwrap_or_else(|| panic!("a math opcode row: {v}"));
+    assert_eq!(opcode["calls"], 1, "{v}");
+}
+
+#[test]
+fn run_counter_plugin_metrics_table() {
+    let counter = path_str(plugin("counter"));
+    let out = evmkit(&["run", "--code", "0x6001600201", "--plugin", counter, "--metrics"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("status: success"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("counter") && l.contains("opcode.before"))
+        .unwrap_or_else(|| panic!("an opcode.before row: {text}"));
+    let calls: u64 = row.split_whitespace().nth(2).and_then(|c| c.parse().ok()).expect("calls");
+    assert!(calls > 0, "{row}");
+
+    let v =
+        run_json(&["run", "--code", "0x6001600201", "--plugin", counter, "--metrics", "--json"]);
+    let rows = v["metrics"]["rows"].as_array().expect("metrics rows array");
+    assert!(
+        rows.iter().any(|r| r["point"] == "opcode.before" && r["calls"].as_u64() > Some(0)),
+        "{v}"
+    );
+}
+
+#[test]
+fn run_trace_with_plugin_is_a_one_line_error() {
+    let math = path_str(plugin("math"));
+    let out = evmkit(&["run", "--code", ISQRT_CODE, "--plugin", math, "--trace"]);
+    assert_one_line_error(&out, "not supported yet");
+}
+
+#[test]
+fn disasm_with_plugin_names_custom_opcode() {
+    let math = path_str(plugin("math"));
+    let out = evmkit(&["disasm", "--plugin", math, ISQRT_CODE]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2: ISQRT\n"), "{}", stdout(&out));
+    let plain = evmkit(&["disasm", ISQRT_CODE]);
+    assert!(stdout(&plain).contains("2: UNDEFINED(0x0c)\n"), "{}", stdout(&plain));
+}
+
+#[test]
+fn plugin_inspect_json_lists_isqrt() {
+    let math = path_str(plugin("math"));
+    let v = run_json(&["plugin", "inspect", "--json", math]);
+    assert_eq!(v["name"], "math", "{v}");
+    assert!(v["opcodes"].as_array().is_some_and(|o| o.iter().any(|o| o == "0x0c ISQRT")), "{v}");
+    assert_eq!(v["signature"], "unsigned", "{v}");
+    let out = evmkit(&["plugin", "inspect", math]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0x0c ISQRT"), "{}", stdout(&out));
+}
+
+#[test]
+fn plugin_inspect_bad_trusted_key_is_a_one_line_error() {
+    let math = path_str(plugin("math"));
+    let out = evmkit(&["plugin", "inspect", math, "--trusted-key", "0xabcd"]);
+    assert_one_line_error(&out, "32 bytes");
+}
+
+/// Runs each way of loading `path` and expects the same one-line error.
+#[track_caller]
+fn assert_plugin_rejected(path: &Path, needle: &str) {
+    let p = path_str(path);
+    assert_one_line_error(&evmkit(&["run", "--code", "0x00", "--plugin", p]), needle);
+    assert_one_line_error(&evmkit(&["disasm", "--plugin", p, "0x00"]), needle);
+    assert_one_line_error(&evmkit(&["plugin", "inspect", p]), needle);
+}
+
+#[test]
+fn random_file_is_not_a_plugin() {
+    let dir = temp_dir("random");
+    let path = dir.join("random.so");
+    // A fixed xorshift stream: arbitrary bytes, not an ELF file.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id());
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    std::fs::write(&path, bytes).expect("write");
+    // The dynamic loader's reason follows libloading's bare `dlopen failed`.
+    assert_plugin_rejected(&path, "dlopen failed: ");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn truncated_library_is_rejected() {
+    let dir = temp_dir("truncated");
+    let path = dir.join("truncated.so");
+    let bytes = std::fs::read(plugin("math")).expect("read math plugin");
+    std::fs::write(&path, &bytes[..1000]).expect("write");
+    assert_plugin_rejected(&path, "cannot load plugin");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn library_without_descriptor_is_rejected() {
+    let libm = ["/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.is_file());
+    let Some(libm) = libm else {
+        eprintln!("skipped: no libm.so.6 on this system");
+        return;
+    };
+    assert_plugin_rejected(libm, "is not an evmkit plugin");
+}
+
+#[test]
+fn missing_plugin_is_rejected() {
+    assert_plugin_rejected(
+        Path::new("/nonexistent/evmkit/plugin.so"),
+        "cannot read plugin /nonexistent/evmkit/plugin.so",
+    );
 }
