@@ -12,13 +12,14 @@ use ed25519_dalek::{Signer, SigningKey};
 use evm_extensions::security::{Config, SecurityLevel};
 use evm_extensions::test_support::{build_plugin, example_plugin};
 use evm_extensions::{
-    AccountDiff, BlockInfo, CustomOpcode, Extension, ExtensionError, ExtensionId, Hook, HookEvent,
-    HookOutcome, HookPoint, TxStatus,
+    AccountDiff, BlockInfo, Capabilities, CustomOpcode, CustomPrecompile, Extension,
+    ExtensionError, ExtensionId, Hook, HookEvent, HookOutcome, HookPoint, PrecompileFailure,
+    PrecompileOutput, TxStatus,
 };
 use evm_interp::{CallOutcome, Exit, Modification, Outcome};
 use evm_vm::{
-    AbortReason, Address, BlockEnv, Bytes, Error, ExecResult, Extensions, Fork, InMemoryDb, Status,
-    Tx, U256, Vm, VmBuilder,
+    AbortReason, Address, B256, BlockEnv, Bytes, Error, ExecResult, Extensions, Fork, InMemoryDb,
+    Status, Tx, U256, Vm, VmBuilder,
 };
 
 /// The sender of every transaction.
@@ -317,6 +318,60 @@ fn kvstore_set_under_staticcall_fails() {
     assert!(result.logs.is_empty());
     let kv_storage = vm.db().accounts.get(&KVSTORE).map_or(0, |a| a.storage.len());
     assert_eq!(kv_storage, 0);
+}
+
+/// The kvstore plugin's precompile as compiled-in Rust (its checked twin): 32 bytes get,
+/// 64 bytes set, in the caller's namespace `caller || key[20..32]`.
+fn rust_kvstore() -> Extension {
+    let precompile = CustomPrecompile::stateful(KVSTORE, Fork::Frontier, |ctx| {
+        let input = ctx.input().to_vec();
+        let mut slot = [0; 32];
+        slot[..20].copy_from_slice(ctx.call.caller.as_slice());
+        let output = match input.len() {
+            32 => {
+                slot[20..].copy_from_slice(&input[20..32]);
+                ctx.charge(2100 + 100)?;
+                word(ctx.sload(U256::from_be_bytes(slot))?)
+            }
+            64 => {
+                if ctx.call.is_static {
+                    return Err(PrecompileFailure::Failed);
+                }
+                slot[20..].copy_from_slice(&input[20..32]);
+                ctx.charge(20000 + 100)?;
+                let value = U256::from_be_slice(&input[32..]);
+                ctx.sstore(U256::from_be_bytes(slot), value)?;
+                ctx.log(&[B256::from_slice(&input[..32])], &input[32..])?;
+                Vec::new()
+            }
+            _ => return Err(PrecompileFailure::Failed),
+        };
+        Ok(PrecompileOutput::ok(output, 0))
+    });
+    Extension::new("rust-kvstore", "1.0.0").precompile(precompile)
+}
+
+#[test]
+fn kvstore_plugin_and_rust_twin_agree() {
+    let set_get = format!(
+        "6001600052602a602052{}50{}5060206040f3",
+        call(KVSTORE, (0, 64), (0, 0), false),
+        call(KVSTORE, (0, 32), (64, 32), true)
+    );
+    let static_set =
+        format!("6001600052602a602052{}60005260206000f3", call(KVSTORE, (0, 64), (0, 0), true));
+    for code in [set_get, static_set] {
+        let mut twin = Extensions::development();
+        twin.register(rust_kvstore()).expect("twin registers");
+        let (plugin, _) = check(kvstore_plugin(), &code);
+        let (rust, _) = check(twin, &code);
+        assert_eq!(plugin.status, Status::Success, "{code}");
+        assert_eq!(
+            (&plugin.output, plugin.gas_used, &plugin.logs),
+            (&rust.output, rust.gas_used, &rust.logs),
+            "plugin vs Rust kvstore: {code}"
+        );
+    }
 }
 
 // 4. Hooks.
@@ -777,6 +832,75 @@ fn a_panicking_opcode_is_an_extension_fault() {
     assert_eq!(result.status, Status::Halt(Exit::ExtensionFault));
 }
 
+/// The testbad build with `feature` in a development registry.
+fn testbad_loaded(feature: &str) -> (Extensions, ExtensionId) {
+    let mut ext = Extensions::development();
+    let id = load(&mut ext, &testbad(feature)).expect("loads");
+    (ext, id)
+}
+
+/// Calls, errors and faults of the testbad plugin at `point`.
+fn testbad_row(vm: &Vm<InMemoryDb, Extensions>, point: &str) -> (u64, u64, u64) {
+    let metrics = vm.hooks().metrics();
+    let row = metrics.row("testbad", point).expect("testbad row");
+    (row.calls, row.errors, row.faults)
+}
+
+#[test]
+fn a_panicking_tx_hook_disables_its_plugin_and_the_transaction_completes() {
+    let (ext, id) = testbad_loaded("panic-tx-hook");
+    // SSTORE(1, 2); STOP
+    let (result, vm) = check(ext, "600260015500");
+    assert_eq!(result.status, Status::Success);
+    assert_eq!(slot(&vm, CONTRACT, 1), U256::from(2));
+    assert!(!vm.hooks().is_enabled(id));
+    assert_eq!(testbad_row(&vm, "tx.before_execution"), (1, 0, 1));
+}
+
+#[test]
+fn a_panicking_call_hook_disables_its_plugin_and_the_calls_go_ahead() {
+    let (ext, id) = testbad_loaded("panic-call-hook");
+    // CONTRACT: CALL OTHER; return the flag. OTHER: SSTORE(1, 2); STOP.
+    let contract = format!("{}60005260206000f3", call(OTHER, (0, 0), (0, 0), false));
+    let mut vm = vm(ext, &[(CONTRACT, contract), (OTHER, "600260015500".to_string())]);
+    let result = send(&mut vm, CONTRACT, &[]).expect("transaction valid");
+    assert_eq!(result.status, Status::Success);
+    assert_eq!(result.output.as_ref(), word(U256::ONE));
+    assert_eq!(slot(&vm, OTHER, 1), U256::from(2));
+    assert!(!vm.hooks().is_enabled(id));
+    // The top-level call faulted; the inner one no longer reached the plugin.
+    assert_eq!(testbad_row(&vm, "call.enter"), (1, 0, 1));
+}
+
+#[test]
+fn a_panicking_precompile_fails_its_call_and_disables_its_plugin() {
+    let (ext, id) = testbad_loaded("panic-precompile");
+    let mut precompile = [0; 20];
+    precompile[18] = 0x0b;
+    // CALL 0x…0b00; return the flag.
+    let code = format!("{}60005260206000f3", call(Address::new(precompile), (0, 0), (0, 0), false));
+    let (result, mut vm) = check(ext, &code);
+    assert_eq!(result.status, Status::Success);
+    assert_eq!(result.output.as_ref(), word(U256::ZERO), "the faulting precompile fails");
+    assert!(!vm.hooks().is_enabled(id));
+    assert_eq!(testbad_row(&vm, "precompile"), (1, 0, 1));
+    // Disabled: the call still fails, without reaching the plugin.
+    let result = send(&mut vm, CONTRACT, &[]).expect("transaction valid");
+    assert_eq!(result.output.as_ref(), word(U256::ZERO));
+    assert_eq!(testbad_row(&vm, "precompile"), (1, 0, 1));
+}
+
+#[test]
+fn a_hook_returning_an_error_is_counted_and_stays_enabled() {
+    let (ext, id) = testbad_loaded("error-hook");
+    // PUSH1 PUSH1 SSTORE STOP: four opcodes.
+    let (result, vm) = check(ext, "600260015500");
+    assert_eq!(result.status, Status::Success);
+    assert_eq!(slot(&vm, CONTRACT, 1), U256::from(2));
+    assert!(vm.hooks().is_enabled(id));
+    assert_eq!(testbad_row(&vm, "opcode.before"), (4, 4, 0));
+}
+
 // 7. Strict signatures and reload.
 
 /// The signing key of the tests.
@@ -843,6 +967,27 @@ fn strict_refuses_a_file_modified_after_signing() {
     std::fs::write(&path, bytes).expect("write");
     let err = load(&mut strict(&key), &path);
     assert!(matches!(err, Err(ExtensionError::BadSignature { .. })), "{err:?}");
+}
+
+#[test]
+fn strict_enforces_declared_capabilities() {
+    let mut ext = strict(&signing_key());
+    let err = ext.register(Extension::new("undeclared", "1.0.0").hook(jumpdest_writes_storage()));
+    assert!(
+        matches!(err, Err(ExtensionError::MissingCapability { capability: "hooks", .. })),
+        "{err:?}"
+    );
+    // Hooks declared, state writes not: the storage modification is refused and counted.
+    let declared = Extension::new("hooks-only", "1.0.0")
+        .capabilities(Capabilities::HOOKS)
+        .hook(jumpdest_writes_storage());
+    ext.register(declared).expect("registers");
+    let (result, vm) = check(ext, "5b00");
+    assert_eq!(result.status, Status::Success);
+    assert_eq!(slot(&vm, CONTRACT, 5), U256::ZERO);
+    let metrics = vm.hooks().metrics();
+    let row = metrics.row("hooks-only", "opcode.before").expect("row");
+    assert_eq!((row.calls, row.errors), (1, 1));
 }
 
 #[test]

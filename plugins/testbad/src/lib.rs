@@ -8,7 +8,16 @@
 #![expect(unsafe_code, reason = "the hand-written, unmangled descriptor entry point and init")]
 
 use evmkit_plugin::abi::{self, ABI_MAJOR, ABI_MINOR, MAGIC, PluginDescriptor, caps};
-use evmkit_plugin::{Action, Ctx, Error, HookSpec, OpcodeSpec, Registrar, point};
+use evmkit_plugin::{
+    Action, Ctx, Error, HookSpec, OpcodeSpec, PrecompileExit, PrecompileSpec, Registrar, point,
+};
+
+/// The address of the `panic-precompile` precompile, `0x…0b00`.
+const PANIC_PRECOMPILE: [u8; 20] = {
+    let mut address = [0; 20];
+    address[18] = 0x0b;
+    address
+};
 
 /// The descriptor's magic.
 const DESCRIPTOR_MAGIC: u64 = if cfg!(feature = "bad-magic") { MAGIC ^ 1 } else { MAGIC };
@@ -33,6 +42,16 @@ fn panicking_hook(_ctx: &mut Ctx<'_>) -> Result<Action, Error> {
 /// An opcode that panics (`panic-opcode`).
 fn panicking_opcode(_ctx: &mut Ctx<'_>) -> Result<(), Error> {
     panic!("testbad: opcode panics on purpose");
+}
+
+/// A precompile that panics (`panic-precompile`).
+fn panicking_precompile(_ctx: &mut Ctx<'_>) -> Result<PrecompileExit, Error> {
+    panic!("testbad: precompile panics on purpose");
+}
+
+/// A hook that reports an error (`error-hook`).
+fn failing_hook(_ctx: &mut Ctx<'_>) -> Result<Action, Error> {
+    Err(Error::Failed)
 }
 
 /// An opcode that pushes nothing and pops nothing (`redefine-create`).
@@ -69,6 +88,27 @@ fn init(registrar: &mut Registrar<'_>) -> Result<(), Error> {
         };
         registrar.opcode(spec, panicking_opcode)?;
     }
+    if cfg!(feature = "panic-tx-hook") {
+        let spec = HookSpec { point: point::TX_BEFORE_EXECUTION, priority: 0, opcodes: None };
+        registrar.hook(spec, panicking_hook)?;
+    }
+    if cfg!(feature = "panic-call-hook") {
+        let spec = HookSpec { point: point::CALL_ENTER, priority: 0, opcodes: None };
+        registrar.hook(spec, panicking_hook)?;
+    }
+    if cfg!(feature = "panic-precompile") {
+        let spec = PrecompileSpec {
+            address: PANIC_PRECOMPILE,
+            since_fork: 0,
+            stateful: false,
+            replace_standard: false,
+        };
+        registrar.precompile(spec, panicking_precompile)?;
+    }
+    if cfg!(feature = "error-hook") {
+        let spec = HookSpec { point: point::OPCODE_BEFORE, priority: 0, opcodes: None };
+        registrar.hook(spec, failing_hook)?;
+    }
     Ok(())
 }
 
@@ -86,7 +126,7 @@ static DESCRIPTOR: PluginDescriptor = PluginDescriptor {
     reserved: 0,
     name: c"testbad".as_ptr(),
     version: c"0.1.0".as_ptr(),
-    capabilities: caps::OPCODES | caps::HOOKS,
+    capabilities: caps::OPCODES | caps::HOOKS | caps::PRECOMPILES,
     init: Some(testbad_init),
 };
 
