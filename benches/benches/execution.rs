@@ -20,15 +20,24 @@
 //! geometric mean of revm/evmkit. `cargo bench -p evm-benches --bench execution -- --summary-only`
 //! prints only the table; `EVM_BENCH_CASE=TEXT` keeps the cases whose name contains TEXT.
 //! Without `--bench` (`cargo test --all-targets`) only the checks and one criterion pass run.
+//!
+//! `-- --summary-only --extensions` adds the extension-overhead table: the plain VM next to the
+//! same VM with an `evm_extensions::Extensions` registry that has transaction and call hooks but
+//! no opcode hook, with a Rust counting opcode hook, and with the counter plugin
+//! (`libevmkit_plugin_counter.so`, built in the same run), and revm next to revm with a counting
+//! `Inspector`. Outputs and gas are checked equal, and step counts equal, before timing.
 
 use std::hint::black_box;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use evm_benches::{corpus_dir, decode_hex, files_with_ext};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use criterion::Criterion;
+use evm_extensions::{Capabilities, Extension, Extensions, Hook, HookOutcome, HookPoint};
 use evm_interp::{FrameView, Hooks, StepAction};
 use evm_vm::{BlockEnv, Fork, InMemoryDb, Status, Tx, Vm, VmBuilder, VmHooks};
 use revm::context::{BlockEnv as RevmBlock, CfgEnv, Context, TxEnv};
@@ -39,7 +48,7 @@ use revm::primitives::TxKind;
 use revm::primitives::eip4844::BLOB_BASE_FEE_UPDATE_FRACTION_CANCUN;
 use revm::primitives::hardfork::SpecId;
 use revm::state::{AccountInfo as RevmAccount, Bytecode};
-use revm::{ExecuteEvm, MainContext};
+use revm::{ExecuteEvm, InspectEvm, MainContext};
 
 /// The revm side: mainnet EVM over an in-memory cache with an empty backing database.
 type RevmEvm = MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>;
@@ -535,6 +544,193 @@ fn summary(cases: &mut [Prepared<'_>]) {
     }
 }
 
+/// Counts steps in revm (the `Inspector` counterpart of `StepCounter`).
+#[derive(Debug, Default)]
+struct RevmStepCounter {
+    steps: u64,
+}
+
+impl<CTX, INTR: revm::interpreter::InterpreterTypes> revm::Inspector<CTX, INTR>
+    for RevmStepCounter
+{
+    fn step(&mut self, _interp: &mut revm::interpreter::Interpreter<INTR>, _context: &mut CTX) {
+        self.steps += 1;
+    }
+}
+
+type RevmInspectEvm = MainnetEvm<MainnetContext<CacheDB<EmptyDB>>, RevmStepCounter>;
+
+/// The VMs of the extension-overhead table for one case.
+struct ExtPrepared {
+    idle: Vm<InMemoryDb, Extensions>,
+    rust: Vm<InMemoryDb, Extensions>,
+    rust_steps: Arc<AtomicU64>,
+    plugin: Vm<InMemoryDb, Extensions>,
+    inspected: RevmInspectEvm,
+}
+
+fn ext_vm(case: &Case, ext: Extensions) -> Vm<InMemoryDb, Extensions> {
+    VmBuilder::new(evmkit_db(case))
+        .fork(Fork::Cancun)
+        .block(evmkit_block(&case.env))
+        .excess_blob_gas(Some(0))
+        .extensions(ext)
+        .build()
+}
+
+/// A registry with transaction and call hooks and no opcode hook.
+fn idle_extensions() -> Extensions {
+    let mut ext = Extensions::production();
+    let calls = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&calls);
+    let hooks = Extension::new("idle", "1")
+        .capabilities(Capabilities::HOOKS)
+        .hook(Hook::new(HookPoint::TxBeforeExecution, |_| HookOutcome::Continue))
+        .hook(Hook::new(HookPoint::TxAfterExecution, |_| HookOutcome::Continue))
+        .hook(Hook::new(HookPoint::CallEnter, move |_| {
+            seen.store(seen.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            HookOutcome::Continue
+        }));
+    ext.register(hooks).expect("a valid extension");
+    ext
+}
+
+fn prepare_ext(p: &Prepared<'_>, plugin: &std::path::Path) -> Result<ExtPrepared, String> {
+    let case = p.case;
+    let steps = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&steps);
+    let mut rust = Extensions::production();
+    rust.register(Extension::new("count", "1").capabilities(Capabilities::HOOKS).hook(Hook::new(
+        HookPoint::OpcodeBefore,
+        move |_| {
+            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            HookOutcome::Continue
+        },
+    )))
+    .map_err(|e| e.to_string())?;
+    let mut with_plugin = Extensions::development();
+    with_plugin.config_mut().metrics = false;
+    // SAFETY: the counter plugin is this workspace's example, built in this run.
+    #[expect(unsafe_code, reason = "loading the workspace's own example plugin")]
+    let loaded = unsafe { with_plugin.load_plugin(plugin) };
+    loaded.map_err(|e| e.to_string())?;
+    let mut e = ExtPrepared {
+        idle: ext_vm(case, idle_extensions()),
+        rust: ext_vm(case, rust),
+        rust_steps: steps,
+        plugin: ext_vm(case, with_plugin),
+        inspected: revm_inspect_evm(case),
+    };
+    let plain = run_evmkit(&mut evmkit_vm(case), &p.evmkit_tx)?;
+    for (name, out) in [
+        ("idle", run_evmkit(&mut e.idle, &p.evmkit_tx)?),
+        ("rust hook", run_evmkit(&mut e.rust, &p.evmkit_tx)?),
+        ("plugin hook", run_evmkit(&mut e.plugin, &p.evmkit_tx)?),
+    ] {
+        if out != plain {
+            return Err(format!("the {name} run differs from the plain one"));
+        }
+    }
+    let inspected = run_revm_inspect(&mut e.inspected, &p.revm_tx)?;
+    if inspected.1 != plain.1 || inspected.2 != plain.2 {
+        return Err("the inspected revm run differs".into());
+    }
+    let rust_steps = e.rust_steps.swap(0, Ordering::Relaxed);
+    let revm_steps = std::mem::take(&mut e.inspected.inspector.steps);
+    if rust_steps != p.steps || revm_steps != p.steps {
+        return Err(format!(
+            "step counts differ: hook {} rust {rust_steps} revm {revm_steps}",
+            p.steps
+        ));
+    }
+    Ok(e)
+}
+
+fn revm_inspect_evm(case: &Case) -> RevmInspectEvm {
+    let evm = revm_evm(case);
+    evm.ctx.build_mainnet_with_inspector(RevmStepCounter::default())
+}
+
+#[inline(never)]
+fn run_revm_inspect(evm: &mut RevmInspectEvm, tx: &TxEnv) -> Outcome {
+    let out = evm.inspect_tx(tx.clone()).map_err(|e| e.to_string())?;
+    let r = out.result;
+    let gas = r.tx_gas_used();
+    let success = r.is_success();
+    Ok((success, r.into_output().unwrap_or_default(), gas))
+}
+
+/// The extension-overhead table: alternating batches of the six variants.
+fn extension_summary(cases: &mut [Prepared<'_>]) {
+    let plugin = evm_extensions::test_support::example_plugin("counter");
+    println!();
+    println!(
+        "extension overhead (10th percentile of 31 alternating batches per variant, same run)"
+    );
+    println!(
+        "{:<36} {:>12} {:>8} {:>8} {:>8} {:>12} {:>8}",
+        "case", "evmkit", "idle", "rust", "plugin", "revm", "insp"
+    );
+    let mut logs = [0.0f64; 4];
+    let mut n = 0.0;
+    for p in cases.iter_mut() {
+        let mut e = match prepare_ext(p, &plugin) {
+            Ok(e) => e,
+            Err(why) => {
+                println!("MISMATCH {}: {why} (not timed)", p.case.name);
+                continue;
+            }
+        };
+        const ROUNDS: usize = 31;
+        let start = Instant::now();
+        black_box(run_evmkit(&mut p.evmkit, &p.evmkit_tx)).ok();
+        let per_batch = (1_000_000 / start.elapsed().as_nanos().max(1)).clamp(1, 10_000) as u32;
+        let mut times: [Vec<Duration>; 6] = Default::default();
+        for _ in 0..ROUNDS {
+            let mut time = |i: usize, f: &mut dyn FnMut()| {
+                let start = Instant::now();
+                for _ in 0..per_batch {
+                    f();
+                }
+                times[i].push(start.elapsed() / per_batch);
+            };
+            time(0, &mut || drop(black_box(run_evmkit(&mut p.evmkit, &p.evmkit_tx))));
+            time(1, &mut || drop(black_box(run_evmkit(&mut e.idle, &p.evmkit_tx))));
+            time(2, &mut || drop(black_box(run_evmkit(&mut e.rust, &p.evmkit_tx))));
+            time(3, &mut || drop(black_box(run_evmkit(&mut e.plugin, &p.evmkit_tx))));
+            time(4, &mut || drop(black_box(run_revm(&mut p.revm, &p.revm_tx))));
+            time(5, &mut || drop(black_box(run_revm_inspect(&mut e.inspected, &p.revm_tx))));
+        }
+        let t = times.map(|mut t| {
+            t.sort();
+            t[ROUNDS / 10].as_secs_f64()
+        });
+        let ratios = [t[1] / t[0], t[2] / t[0], t[3] / t[0], t[5] / t[4]];
+        for (sum, r) in logs.iter_mut().zip(ratios) {
+            *sum += r.ln();
+        }
+        n += 1.0;
+        println!(
+            "{:<36} {:>12} {:>7.3}x {:>7.3}x {:>7.3}x {:>12} {:>7.3}x",
+            p.case.name,
+            fmt_time(Duration::from_secs_f64(t[0])),
+            ratios[0],
+            ratios[1],
+            ratios[2],
+            fmt_time(Duration::from_secs_f64(t[4])),
+            ratios[3]
+        );
+    }
+    if n > 0.0 {
+        let g = logs.map(|l| (l / n).exp());
+        println!(
+            "geometric mean over {n} cases: registry without opcode hooks {:.3}x evmkit; \
+             counting hook: rust {:.3}x, plugin {:.3}x evmkit; revm counting inspector {:.3}x revm",
+            g[0], g[1], g[2], g[3]
+        );
+    }
+}
+
 fn main() {
     let Some(mut cases) = cases() else {
         eprintln!(
@@ -587,6 +783,9 @@ fn main() {
     }
     if timing {
         summary(&mut prepared);
+        if args.iter().any(|a| a == "--extensions") {
+            extension_summary(&mut prepared);
+        }
     }
     if mismatches > 0 && !timing {
         // Under `cargo test` a disagreement is a failure.

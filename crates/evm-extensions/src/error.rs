@@ -26,6 +26,14 @@ pub enum ExtensionError {
         #[source]
         source: libloading::Error,
     },
+    /// The file is an ELF library cut short or corrupt (`dlopen` would crash the process).
+    #[error("cannot load plugin {path}: truncated or corrupt ELF file ({problem})")]
+    CorruptLibrary {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
     /// The library does not export the descriptor function.
     #[error("{path} is not an evmkit plugin: no symbol {symbol}")]
     MissingSymbol {

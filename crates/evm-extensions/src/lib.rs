@@ -9,6 +9,7 @@
 //! opcode table overlay) and `evmkit-plugin` (the C ABI); it knows nothing of databases, the
 //! journal or transactions beyond the small views in [`hook`].
 
+mod elf;
 mod error;
 pub mod extension;
 pub mod hook;

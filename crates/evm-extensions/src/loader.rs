@@ -218,6 +218,8 @@ pub(crate) unsafe fn load(
 ) -> Result<LoadedPlugin, ExtensionError> {
     let bytes = std::fs::read(path)
         .map_err(|source| ExtensionError::Read { path: path.to_path_buf(), source })?;
+    crate::elf::check_elf_segments(&bytes)
+        .map_err(|problem| ExtensionError::CorruptLibrary { path: path.to_path_buf(), problem })?;
     let strict = config.security >= SecurityLevel::Strict;
     if strict {
         verify_signature(path, &bytes, &config.trusted_keys)?;
