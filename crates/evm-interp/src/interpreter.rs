@@ -331,15 +331,13 @@ fn apply<H: Host>(f: &mut Frame<'_, H>, action: StepAction) -> Result<(), Exit> 
                     Some(Refusal::StackOutOfRange)
                 }
             }
-            Modification::Memory { offset, data } => {
-                match offset.checked_add(data.len()) {
-                    Some(end) if end <= f.memory.len() => {
-                        f.memory.set(*offset, data);
-                        None
-                    }
-                    _ => Some(Refusal::MemoryOutOfRange),
+            Modification::Memory { offset, data } => match offset.checked_add(data.len()) {
+                Some(end) if end <= f.memory.len() => {
+                    f.memory.set(*offset, data);
+                    None
                 }
-            }
+                _ => Some(Refusal::MemoryOutOfRange),
+            },
             Modification::Storage { key, value } => {
                 if f.input.is_static {
                     Some(Refusal::StaticFrame)

@@ -11,8 +11,8 @@ use evm_bytecode::AnalyzedCode;
 use evm_extensions::{PrecompileCall, PrecompileFailure, PrecompileState};
 use evm_interp::{
     AccountLoad, BlockEnv, CallAction, CallInputs, CallOutcome, CreateInputs, CreateOutcome,
-    CreateScheme, Exit, FrameInput, Host, Interpreter, Outcome, SStoreResult,
-    SelfDestructResult, SharedMemory, StateLoad, TxEnv,
+    CreateScheme, Exit, FrameInput, Host, Interpreter, Outcome, SStoreResult, SelfDestructResult,
+    SharedMemory, StateLoad, TxEnv,
 };
 use evm_precompiles::PrecompileSet;
 
@@ -190,7 +190,8 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
             precompiles_enabled = false;
         }
 
-        let standard = if precompiles_enabled { self.precompiles.get(&inputs.code_address) } else { None };
+        let standard =
+            if precompiles_enabled { self.precompiles.get(&inputs.code_address) } else { None };
         if H::ENABLED && precompiles_enabled {
             let call = PrecompileCall {
                 input: &inputs.input,

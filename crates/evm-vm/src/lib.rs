@@ -22,10 +22,10 @@ pub use error::{Error, InvalidTx};
 pub use evm_bytecode::{AnalyzedCode, Fork};
 pub use evm_extensions::{self, Extensions};
 pub use evm_interp::{AbortReason, BlockEnv, Hooks, NoHooks};
-pub use hooks::VmHooks;
 pub use gas::{IntrinsicGas, intrinsic_gas};
+pub use hooks::VmHooks;
 pub use tx::{AccessListItem, Authorization, Tx, TxType};
 pub use vm::{
-    AccountChange, BlockResult, DatabaseCommit, ExecResult, ResultAndState, StateChanges, Status, Vm,
-    VmBuilder,
+    AccountChange, BlockResult, DatabaseCommit, ExecResult, ResultAndState, StateChanges, Status,
+    Vm, VmBuilder,
 };

@@ -15,8 +15,8 @@ use evm_interp::{
 use evm_precompiles::PrecompileSet;
 
 use crate::context::Context;
-use crate::hooks::VmHooks;
 use crate::gas::{self, BlobParams, GAS_PER_BLOB, MAX_INITCODE_SIZE, TX_GAS_LIMIT_CAP};
+use crate::hooks::VmHooks;
 use crate::journal::{Journal, delegation_target};
 use crate::tx::TxType;
 use crate::{AccountInfo, Database, Error, Fork, InvalidTx, Tx};
