@@ -510,6 +510,25 @@ fn modify_storage_under_staticcall_is_refused() {
 }
 
 #[test]
+fn a_refused_modification_is_counted_against_the_first_opcode_hook() {
+    let mut ext = Extensions::development();
+    let watcher = Hook::new(HookPoint::OpcodeBefore, |_| HookOutcome::Continue).priority(10);
+    ext.register(Extension::new("watcher", "1.0.0").hook(watcher)).expect("registers");
+    ext.register(Extension::new("writer", "1.0.0").hook(jumpdest_writes_storage()))
+        .expect("registers");
+    let contract = format!("{}60005260206000f3", call(OTHER, (0, 0), (0, 0), true));
+    let mut vm = vm(ext, &[(CONTRACT, contract), (OTHER, "5b00".to_string())]);
+    let result = send(&mut vm, CONTRACT, &[]).expect("transaction valid");
+    assert_eq!(result.status, Status::Success);
+    assert_eq!(slot(&vm, OTHER, 5), U256::ZERO);
+    let metrics = vm.hooks().metrics();
+    let errors = |name| metrics.row(name, "opcode.before").expect("row").errors;
+    // FIXME: `Extensions::modification_refused` charges the first `OpcodeBefore` hook's
+    // extension, not the one whose `Modify` was refused: "writer" should have the error.
+    assert_eq!((errors("watcher"), errors("writer")), (1, 0));
+}
+
+#[test]
 fn replace_at_call_enter_mocks_the_call() {
     let (ext, _) = with_hooks(vec![Hook::new(HookPoint::CallEnter, |event| match event {
         HookEvent::Call { inputs, .. } if inputs.code_address == EMPTY => {
@@ -918,7 +937,7 @@ fn strict(key: &SigningKey) -> Extensions {
     })
 }
 
-/// Copies the math plugin into `dir`, optionally with `PATH.sig` signed by `key` over `signed`.
+/// Copies the math plugin into `dir`, with `PATH.sig` signed by `key` when there is one.
 fn signed_math(dir: &Path, key: Option<&SigningKey>) -> PathBuf {
     let bytes = std::fs::read(example_plugin("math")).expect("math plugin");
     let path = dir.join("libevmkit_plugin_math.so");
