@@ -84,6 +84,9 @@ pub struct Extensions {
     next_id: u32,
     compiled: Compiled,
     last_abort: Option<AbortReason>,
+    /// The modifications the last opcode point asked for, with the entry and point that asked,
+    /// so a refusal is counted against its own extension.
+    asked: Vec<(Modification, usize, HookPoint)>,
 }
 
 impl Default for Extensions {
@@ -109,6 +112,7 @@ impl Extensions {
             next_id: 1,
             compiled: Compiled::default(),
             last_abort: None,
+            asked: Vec::new(),
         };
         ext.compile();
         ext
@@ -541,7 +545,7 @@ impl Extensions {
 
     /// Runs the hooks of `point` in order.
     fn run(&mut self, point: HookPoint, event: &HookEvent<'_>, opcode: Option<u8>) -> Verdict {
-        let Self { compiled, entries, config, last_abort, .. } = self;
+        let Self { compiled, entries, config, last_abort, asked, .. } = self;
         let enforce = config.enforces_capabilities();
         let mut mods: Vec<Modification> = Vec::new();
         for &(e, h) in &compiled.points[point as usize] {
@@ -612,6 +616,7 @@ impl Extensions {
                             })
                     });
                     if opcode_point && allowed {
+                        asked.extend(changes.iter().map(|m| (m.clone(), e, point)));
                         mods.extend(changes);
                     } else {
                         stats.errors += 1;
@@ -639,6 +644,9 @@ impl Extensions {
 
     #[inline]
     fn step(&mut self, point: HookPoint, frame: &FrameView<'_>) -> StepAction {
+        if !self.asked.is_empty() {
+            self.asked.clear();
+        }
         match self.run(point, &HookEvent::Step(frame), Some(frame.opcode)) {
             Verdict::Continue | Verdict::Replace(_) => StepAction::Continue,
             Verdict::Abort(reason) => StepAction::Abort(reason),
@@ -687,13 +695,10 @@ impl Hooks for Extensions {
 
     fn modification_refused(&mut self, modification: &Modification, why: Refusal) {
         tracing::debug!(?modification, ?why, "hook modification refused");
-        // The refused change came from the opcode hooks; count it against each of them.
-        let Self { compiled, entries, .. } = self;
-        for point in [HookPoint::OpcodeBefore, HookPoint::OpcodeAfter] {
-            if let Some(&(e, _)) = compiled.points[point as usize].first() {
-                entries[e].stats[point as usize].errors += 1;
-                return;
-            }
+        // Count it against the extension whose hook asked for this change.
+        if let Some(at) = self.asked.iter().position(|(m, _, _)| m == modification) {
+            let (_, e, point) = self.asked.swap_remove(at);
+            self.entries[e].stats[point as usize].errors += 1;
         }
     }
 
