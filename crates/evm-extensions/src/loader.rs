@@ -666,6 +666,7 @@ static HOST_API: HostApi = HostApi {
     sstore: host_sstore,
     balance: host_balance,
     emit_log: host_emit_log,
+    event_word: host_event_word,
 };
 
 unsafe extern "C" fn host_point(ctx: *mut c_void) -> u32 {
@@ -1058,4 +1059,112 @@ unsafe extern "C" fn host_emit_log(
         _ => return status::ERR_UNSUPPORTED,
     };
     if ok { status::OK } else { status::ERR_REFUSED }
+}
+
+fn addr_word(address: Address) -> U256 {
+    U256::from_be_bytes(address.into_word().0)
+}
+
+fn flag(b: bool) -> U256 {
+    U256::from(u8::from(b))
+}
+
+fn outcome_word(outcome: Outcome) -> U256 {
+    U256::from(match outcome {
+        Outcome::Success => 0u8,
+        Outcome::Revert => 1,
+        Outcome::Halt => 2,
+    })
+}
+
+/// The fields of a hook event, in the order `HostApi::event_word` documents.
+fn event_field(event: &HookEvent<'_>, index: usize) -> Option<U256> {
+    use evm_interp::{CallKind, CreateScheme};
+    let fields: Vec<U256> = match event {
+        HookEvent::Tx(tx) => vec![
+            addr_word(tx.caller),
+            tx.to.map_or(U256::ZERO, addr_word),
+            tx.value,
+            U256::from(tx.gas_limit),
+            U256::from(tx.nonce),
+        ],
+        HookEvent::TxEnd { result, .. } => vec![
+            U256::from(match result.status {
+                crate::TxStatus::Success => 0u8,
+                crate::TxStatus::Revert => 1,
+                crate::TxStatus::Halt => 2,
+            }),
+            U256::from(result.gas_used),
+        ],
+        HookEvent::Block(b) => {
+            vec![b.number, U256::from(b.transactions), U256::from(b.cumulative_gas_used)]
+        }
+        HookEvent::Call { inputs, .. } => vec![
+            U256::from(match inputs.kind {
+                CallKind::Call => 0u8,
+                CallKind::CallCode => 1,
+                CallKind::DelegateCall => 2,
+                CallKind::StaticCall => 3,
+            }),
+            addr_word(inputs.code_address),
+            addr_word(inputs.target_address),
+            U256::from(inputs.gas_limit),
+        ],
+        HookEvent::CallEnd { outcome, .. } => vec![
+            outcome_word(outcome.outcome),
+            U256::from(outcome.gas_left),
+            U256::from(outcome.output.len()),
+        ],
+        HookEvent::Create { inputs, .. } => vec![
+            U256::from(u8::from(matches!(inputs.scheme, CreateScheme::Create2 { .. }))),
+            U256::from(inputs.gas_limit),
+        ],
+        HookEvent::CreateEnd { outcome, .. } => vec![
+            outcome_word(outcome.outcome),
+            outcome.address.map_or(U256::ZERO, addr_word),
+            U256::from(outcome.gas_left),
+        ],
+        HookEvent::AccountAccess { address, is_cold } => vec![addr_word(*address), flag(*is_cold)],
+        HookEvent::StorageRead { key, value, is_cold, .. } => vec![*key, *value, flag(*is_cold)],
+        HookEvent::StorageWrite { key, old, new, .. } => vec![*key, *old, *new],
+        HookEvent::Log(log) => {
+            let topics = log.topics();
+            std::iter::once(U256::from(topics.len()))
+                .chain(topics.iter().map(|t| U256::from_be_bytes(t.0)))
+                .collect()
+        }
+        HookEvent::SelfDestruct { target, balance, .. } => vec![addr_word(*target), *balance],
+        HookEvent::Step(_) => Vec::new(),
+    };
+    fields.get(index).copied()
+}
+
+unsafe extern "C" fn host_event_word(ctx: *mut c_void, index: u32, out: *mut [u8; 32]) -> i32 {
+    let Some(c) = call_ctx(ctx) else { return status::ERR_INVALID };
+    let Kind::Event(event) = &c.kind else { return status::ERR_UNSUPPORTED };
+    match event_field(event, index as usize) {
+        Some(value) => write_out(out, word(value)),
+        None => status::ERR_INVALID,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_fields_follow_the_documented_order() {
+        let event = HookEvent::StorageWrite {
+            address: Address::with_last_byte(1),
+            key: U256::from(2),
+            old: U256::from(3),
+            new: U256::from(4),
+        };
+        let fields: Vec<_> = (0..4).map(|i| event_field(&event, i)).collect();
+        assert_eq!(fields, [Some(U256::from(2)), Some(U256::from(3)), Some(U256::from(4)), None]);
+        let access =
+            HookEvent::AccountAccess { address: Address::with_last_byte(9), is_cold: true };
+        assert_eq!(event_field(&access, 0), Some(U256::from(9)));
+        assert_eq!(event_field(&access, 1), Some(U256::from(1)));
+    }
 }

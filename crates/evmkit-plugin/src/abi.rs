@@ -18,7 +18,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"EVMKITPL");
 /// ABI major version: a plugin must match it exactly.
 pub const ABI_MAJOR: u32 = 1;
 /// ABI minor version of this crate: a loader accepts plugins built with a minor up to its own.
-pub const ABI_MINOR: u32 = 0;
+pub const ABI_MINOR: u32 = 1;
 /// The exported function's name, NUL-terminated: `extern "C" fn() -> *const PluginDescriptor`.
 pub const DESCRIPTOR_SYMBOL: &[u8] = b"evmkit_plugin_descriptor\0";
 
@@ -337,4 +337,16 @@ pub struct HostApi {
         data: *const u8,
         len: u64,
     ) -> i32,
+    /// ABI 1.1: field `index` of the hook event as a word (addresses right-aligned, flags 0 or
+    /// 1); `ERR_INVALID` past the event's last field, `ERR_UNSUPPORTED` outside hook events.
+    /// Fields per point: tx points: caller, to (0 for a creation), value, gas limit, nonce;
+    /// `TX_AFTER_EXECUTION`: status (0 success, 1 revert, 2 halt), gas used; block points:
+    /// number, transaction count, cumulative gas used; `CALL_ENTER`: kind (0 CALL, 1 CALLCODE,
+    /// 2 DELEGATECALL, 3 STATICCALL), code address, target address, gas limit; `CALL_EXIT`:
+    /// outcome (0 success, 1 revert, 2 halt), gas left, output length; `CREATE_ENTER`: scheme
+    /// (0 CREATE, 1 CREATE2), gas limit; `CREATE_EXIT`: outcome, created address (0 if none),
+    /// gas left; `ACCOUNT_ACCESS`: address, is cold; `STORAGE_READ`: key, value, is cold;
+    /// `STORAGE_WRITE`: key, old value, new value; `LOG`: topic count, then the topics;
+    /// `SELFDESTRUCT`: beneficiary, balance moved.
+    pub event_word: unsafe extern "C" fn(ctx: *mut c_void, index: u32, out: *mut [u8; 32]) -> i32,
 }

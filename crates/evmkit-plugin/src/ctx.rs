@@ -245,6 +245,19 @@ impl<'a> Ctx<'a> {
         Error::check(status).map(|_| out)
     }
 
+    /// Field `index` of the hook event (ABI 1.1; see `HostApi::event_word` for the fields of
+    /// each point). `Unsupported` from a loader older than 1.1 or outside hook events.
+    pub fn event_word(&self, index: u32) -> Result<Word, Error> {
+        let needed = core::mem::offset_of!(HostApi, event_word) + size_of::<usize>();
+        if (self.host.struct_size as usize) < needed {
+            return Err(Error::Unsupported);
+        }
+        let mut out = [0u8; 32];
+        // SAFETY: `from_raw`'s contract; the host table is long enough to hold `event_word`.
+        let status = unsafe { (self.host.event_word)(self.raw, index, &mut out) };
+        Error::check(status).map(|_| out)
+    }
+
     /// Emits a log from the running address (`STATE_WRITE`; [`Error::Refused`] in a static
     /// context). The EVM allows at most four topics.
     pub fn emit_log(&mut self, topics: &[Word], data: &[u8]) -> Result<(), Error> {

@@ -67,6 +67,8 @@ pub struct MockHost {
     pub balances: HashMap<Address, Word>,
     /// Logs emitted, in order.
     pub logs: Vec<MockLog>,
+    /// The hook event's fields, read by `event_word`.
+    pub event: Vec<Word>,
 }
 
 impl Default for MockHost {
@@ -97,6 +99,7 @@ impl MockHost {
             storage: HashMap::new(),
             balances: HashMap::new(),
             logs: Vec::new(),
+            event: Vec::new(),
         }
     }
 
@@ -587,6 +590,14 @@ unsafe extern "C" fn m_emit_log(
     status::OK
 }
 
+unsafe extern "C" fn m_event_word(ctx: *mut c_void, index: u32, out: *mut [u8; 32]) -> i32 {
+    // SAFETY: the context is a `MockHost` (see above).
+    let host = unsafe { host(ctx) };
+    let Some(value) = host.event.get(index as usize).copied() else { return status::ERR_INVALID };
+    // SAFETY: `out` is null or writable (see above).
+    unsafe { write_out(out, value) }
+}
+
 static MOCK_API: HostApi = HostApi {
     struct_size: size_of::<HostApi>() as u32,
     abi_minor: ABI_MINOR,
@@ -618,4 +629,5 @@ static MOCK_API: HostApi = HostApi {
     sstore: m_sstore,
     balance: m_balance,
     emit_log: m_emit_log,
+    event_word: m_event_word,
 };

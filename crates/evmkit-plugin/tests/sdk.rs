@@ -303,3 +303,13 @@ fn unfiltered_hook_registers_no_filter() {
         Registration::Hook { point: point::OPCODE_BEFORE, priority: 0, filter: None }
     );
 }
+
+#[test]
+fn ctx_event_words_come_from_the_host() {
+    let mut host = MockHost::new();
+    host.event = vec![evmkit_plugin::word_from_u64(5), evmkit_plugin::word_from_u64(6)];
+    host.with_ctx(|ctx| {
+        assert_eq!(ctx.event_word(1), Ok(evmkit_plugin::word_from_u64(6)));
+        assert_eq!(ctx.event_word(2), Err(evmkit_plugin::Error::Invalid));
+    });
+}
