@@ -544,99 +544,35 @@ impl Extensions {
     }
 
     /// Runs the hooks of `point` in order.
+    #[inline]
     fn run(&mut self, point: HookPoint, event: &HookEvent<'_>, opcode: Option<u8>) -> Verdict {
         let Self { compiled, entries, config, last_abort, asked, .. } = self;
+        let timed = config.metrics;
         let enforce = config.enforces_capabilities();
         let mut mods: Vec<Modification> = Vec::new();
         for &(e, h) in &compiled.points[point as usize] {
             let entry = &mut entries[e];
-            if !entry.enabled {
-                continue;
-            }
             let hook = &mut entry.hooks[h];
-            if let Some(op) = opcode
-                && !hook.wants(op)
-            {
+            if !entry.enabled || opcode.is_some_and(|op| !hook.wants(op)) {
                 continue;
             }
-            let start = config.metrics.then(Instant::now);
-            let answer = (hook.f)(event);
-            let stats = &mut entry.stats[point as usize];
-            stats.calls += 1;
-            if let Some(start) = start {
-                stats.time(start.elapsed());
+            let answer = if timed {
+                timed_call(hook, event, &mut entry.stats[point as usize])
+            } else {
+                (hook.f)(event)
+            };
+            entry.stats[point as usize].calls += 1;
+            if entry.fault.is_some() && faulted(entry, point) {
+                continue;
             }
-            if let Some(flag) = &entry.fault {
-                match flag.swap(0, Ordering::Relaxed) {
-                    loader::FAULT => {
-                        stats.faults += 1;
-                        entry.enabled = false;
-                        tracing::warn!(
-                            extension = %entry.name,
-                            point = point.name(),
-                            "hook faulted; extension disabled"
-                        );
-                        continue;
-                    }
-                    loader::ERROR => stats.errors += 1,
-                    _ => {}
-                }
+            if matches!(answer, HookOutcome::Continue) {
+                continue;
             }
-            match answer {
-                HookOutcome::Continue => {}
-                HookOutcome::Skip => break,
-                HookOutcome::Abort(code) => {
-                    let abortable = !matches!(
-                        point,
-                        HookPoint::TxAfterExecution
-                            | HookPoint::BlockEnd
-                            | HookPoint::AccountAccess
-                            | HookPoint::StorageRead
-                            | HookPoint::StorageWrite
-                            | HookPoint::Log
-                            | HookPoint::SelfDestruct
-                    );
-                    if abortable {
-                        let reason = AbortReason { source: entry.id.0, code };
-                        *last_abort = Some(reason);
-                        return Verdict::Abort(reason);
-                    }
-                    stats.errors += 1;
-                }
-                HookOutcome::Modify(changes) => {
-                    let opcode_point =
-                        matches!(point, HookPoint::OpcodeBefore | HookPoint::OpcodeAfter);
-                    let allowed = changes.iter().all(|m| {
-                        !enforce
-                            || entry.capabilities.contains(match m {
-                                Modification::GasLeft(_) => Capabilities::GAS_MODIFY,
-                                Modification::Stack { .. } => Capabilities::STACK_MODIFY,
-                                Modification::Memory { .. } => Capabilities::MEMORY_MODIFY,
-                                Modification::Storage { .. } => Capabilities::STATE_WRITE,
-                            })
-                    });
-                    if opcode_point && allowed {
-                        asked.extend(changes.iter().map(|m| (m.clone(), e, point)));
-                        mods.extend(changes);
-                    } else {
-                        stats.errors += 1;
-                    }
-                }
-                HookOutcome::Replace(outcome) => {
-                    let replaceable = matches!(
-                        point,
-                        HookPoint::CallEnter
-                            | HookPoint::CallExit
-                            | HookPoint::CreateEnter
-                            | HookPoint::CreateExit
-                    );
-                    if replaceable
-                        && (!enforce || entry.capabilities.contains(Capabilities::CALL_REPLACE))
-                    {
-                        return Verdict::Replace(outcome);
-                    }
-                    stats.errors += 1;
-                }
+            let mut sink = Sink { enforce, last_abort, asked, mods: &mut mods };
+            match absorb(entry, e, point, answer, &mut sink) {
+                Next::Go => {}
+                Next::Stop => break,
+                Next::Done(verdict) => return verdict,
             }
         }
         if mods.is_empty() { Verdict::Continue } else { Verdict::Modify(mods) }
@@ -667,6 +603,125 @@ impl Extensions {
     fn observe(&mut self, point: HookPoint, event: &HookEvent<'_>) {
         if self.has_hooks(point) {
             self.run(point, event, None);
+        }
+    }
+}
+
+/// What the hook loop does after an answer other than `Continue`.
+enum Next {
+    Go,
+    Stop,
+    Done(Verdict),
+}
+
+/// Where `absorb` records what it decides.
+struct Sink<'a> {
+    enforce: bool,
+    last_abort: &'a mut Option<AbortReason>,
+    asked: &'a mut Vec<(Modification, usize, HookPoint)>,
+    mods: &'a mut Vec<Modification>,
+}
+
+/// Runs a hook with timing on.
+#[cold]
+#[inline(never)]
+fn timed_call(hook: &mut Hook, event: &HookEvent<'_>, stats: &mut Stats) -> HookOutcome {
+    let start = Instant::now();
+    let answer = (hook.f)(event);
+    stats.time(start.elapsed());
+    answer
+}
+
+/// Reads and clears a plugin's fault flag; `true` when the hook faulted (the extension is
+/// disabled and its answer ignored).
+#[cold]
+#[inline(never)]
+fn faulted(entry: &mut Entry, point: HookPoint) -> bool {
+    let Some(flag) = &entry.fault else { return false };
+    let stats = &mut entry.stats[point as usize];
+    match flag.swap(0, Ordering::Relaxed) {
+        loader::FAULT => {
+            stats.faults += 1;
+            entry.enabled = false;
+            tracing::warn!(extension = %entry.name, point = point.name(), "hook faulted; extension disabled");
+            true
+        }
+        loader::ERROR => {
+            stats.errors += 1;
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Handles an answer other than `Continue`: skip, abort, modifications, replacement; an answer
+/// the point does not support counts as an error.
+#[cold]
+#[inline(never)]
+fn absorb(
+    entry: &mut Entry,
+    e: usize,
+    point: HookPoint,
+    answer: HookOutcome,
+    sink: &mut Sink<'_>,
+) -> Next {
+    let stats = &mut entry.stats[point as usize];
+    match answer {
+        HookOutcome::Continue => Next::Go,
+        HookOutcome::Skip => Next::Stop,
+        HookOutcome::Abort(code) => {
+            let abortable = !matches!(
+                point,
+                HookPoint::TxAfterExecution
+                    | HookPoint::BlockEnd
+                    | HookPoint::AccountAccess
+                    | HookPoint::StorageRead
+                    | HookPoint::StorageWrite
+                    | HookPoint::Log
+                    | HookPoint::SelfDestruct
+            );
+            if abortable {
+                let reason = AbortReason { source: entry.id.0, code };
+                *sink.last_abort = Some(reason);
+                return Next::Done(Verdict::Abort(reason));
+            }
+            stats.errors += 1;
+            Next::Go
+        }
+        HookOutcome::Modify(changes) => {
+            let opcode_point = matches!(point, HookPoint::OpcodeBefore | HookPoint::OpcodeAfter);
+            let allowed = changes.iter().all(|m| {
+                !sink.enforce
+                    || entry.capabilities.contains(match m {
+                        Modification::GasLeft(_) => Capabilities::GAS_MODIFY,
+                        Modification::Stack { .. } => Capabilities::STACK_MODIFY,
+                        Modification::Memory { .. } => Capabilities::MEMORY_MODIFY,
+                        Modification::Storage { .. } => Capabilities::STATE_WRITE,
+                    })
+            });
+            if opcode_point && allowed {
+                sink.asked.extend(changes.iter().map(|m| (m.clone(), e, point)));
+                sink.mods.extend(changes);
+            } else {
+                stats.errors += 1;
+            }
+            Next::Go
+        }
+        HookOutcome::Replace(outcome) => {
+            let replaceable = matches!(
+                point,
+                HookPoint::CallEnter
+                    | HookPoint::CallExit
+                    | HookPoint::CreateEnter
+                    | HookPoint::CreateExit
+            );
+            if replaceable
+                && (!sink.enforce || entry.capabilities.contains(Capabilities::CALL_REPLACE))
+            {
+                return Next::Done(Verdict::Replace(outcome));
+            }
+            stats.errors += 1;
+            Next::Go
         }
     }
 }

@@ -254,7 +254,7 @@ impl<H: Host> Interpreter<H> {
                     is_static: f.input.is_static,
                 };
                 let action = f.host.hooks().before_step(&view);
-                if action != StepAction::Continue
+                if !matches!(action, StepAction::Continue)
                     && let Err(exit) = apply(f, action)
                 {
                     return exit;
@@ -296,7 +296,7 @@ impl<H: Host> Interpreter<H> {
                     is_static: f.input.is_static,
                 };
                 let action = f.host.hooks().after_step(&view);
-                if action != StepAction::Continue
+                if !matches!(action, StepAction::Continue)
                     && let Err(exit) = apply(f, action)
                 {
                     return exit;
