@@ -163,7 +163,7 @@ fn execute<DB: Database>(
     let outcome = if !args.plugins.is_empty() || args.metrics {
         let ext = crate::plugin::load_all(&args.plugins)?;
         let mut vm = builder.extensions(ext).build();
-        let outcome = vm.transact(&tx);
+        let outcome = vm.transact(tx);
         let ext = vm.hooks();
         let names: Vec<(u32, String)> =
             ext.list().into_iter().map(|(id, name, _)| (id.0, name.to_string())).collect();
@@ -171,7 +171,7 @@ fn execute<DB: Database>(
         outcome
     } else if args.trace {
         let mut vm = builder.hooks(Tracer::new(args.fork)).build();
-        let outcome = vm.transact(&tx);
+        let outcome = vm.transact(tx);
         let tracer = vm.hooks_mut();
         tracer.flush_pending();
         if let Ok(outcome) = &outcome {
@@ -183,7 +183,7 @@ fn execute<DB: Database>(
         tracer.finish();
         outcome
     } else {
-        builder.build().transact(&tx)
+        builder.build().transact(tx)
     };
     let outcome = outcome.map_err(|err| match err {
         // The source chain (which node, which request) is the useful part.

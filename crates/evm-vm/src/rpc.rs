@@ -29,8 +29,11 @@ const EMPTY_ROOT: B256 =
 /// Failures are handed to the waiting callers and then forgotten, so a later read retries.
 #[derive(Debug)]
 struct Flights<K, V> {
-    cells: Mutex<HashMap<K, Arc<OnceLock<Result<V, LoadError>>>>>,
+    cells: Mutex<HashMap<K, Arc<Cell<V>>>>,
 }
+
+/// One key's result, set once by the first caller.
+type Cell<V> = OnceLock<Result<V, LoadError>>;
 
 impl<K, V> Default for Flights<K, V> {
     fn default() -> Self {

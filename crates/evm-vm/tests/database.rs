@@ -148,7 +148,7 @@ fn a_failed_account_load_during_execution_aborts_the_transaction() {
 #[test]
 fn the_same_transactions_succeed_when_nothing_fails() {
     for (code, want) in [(ADD_SLOT0, 42u64), (BALANCE_OTHER, 5)] {
-        let mut db = FailingDb::new(state(code), Fail::Account(Address::ZERO));
+        let mut db = FailingDb::new(state(code), Fail::Account(Address::repeat_byte(0x99)));
         let mut vm = VmBuilder::new(&mut db).fork(Fork::Cancun).block(block()).build();
         let out = vm.transact(&tx(2)).unwrap().result;
         assert_eq!(out.status, Status::Success);
@@ -228,8 +228,10 @@ fn cached_db_falls_back_to_the_cache_sources() {
         db.code_by_hash(missing),
         Err(CachedDbError::Code(evm_codecache::LoadError::NotFound { .. }))
     ));
+    // (The inner database attaches no code to accounts, so code is read by hash.)
     let mut inner = state(ADD_SLOT0);
     inner.codes.clear();
+    let inner = CountingDb { inner, code_loads: Arc::default() };
     let empty = CodeCache::new(Chain::new(vec![]));
     let mut vm =
         VmBuilder::new(CachedDb::new(inner, empty)).fork(Fork::Cancun).block(block()).build();
