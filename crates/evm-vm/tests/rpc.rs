@@ -119,3 +119,47 @@ fn a_dead_node_is_a_database_error() {
     assert!(matches!(err, Error::Database(_)), "{err:?}");
     assert!(err.database_error::<evm_codecache::LoadError>().is_some());
 }
+
+#[test]
+fn nodes_without_proofs_are_read_with_plain_calls() {
+    use common::{TinyServer, jsonrpc_answer, respond};
+    let server = TinyServer::start(|req, s| {
+        let body = jsonrpc_answer(&req.body, |id, method, params| {
+            let adder = params[0] == json!(ADDER);
+            let result = match method {
+                "eth_getProof" => {
+                    return json!({"jsonrpc": "2.0", "id": id,
+                        "error": {"code": -32601, "message": "method not found"}});
+                }
+                "eth_getBalance" if adder => json!("0x5"),
+                "eth_getBalance" => json!("0xde0b6b3a7640000"),
+                "eth_getTransactionCount" => json!("0x1"),
+                "eth_getCode" if adder => json!(ADD_SLOT0),
+                "eth_getCode" => json!("0x"),
+                "eth_getStorageAt" => json!(word(40)),
+                other => panic!("unexpected {other}"),
+            };
+            assert_eq!(params.as_array().unwrap().last().unwrap(), &json!("0x7"), "pinned");
+            json!({"jsonrpc": "2.0", "id": id, "result": result})
+        });
+        respond(s, "200 OK", &[], &body);
+    });
+    let db = RpcDb::open(&server.url, Some(7)).unwrap();
+    let info = db.clone().basic(ADDER).unwrap().unwrap();
+    assert_eq!((info.balance, info.nonce), (U256::from(5), 1));
+    assert_eq!(info.code.unwrap().original().to_string(), ADD_SLOT0, "code attached");
+    assert_eq!(db.cache().metrics().cached_entries, 1, "and cached");
+
+    let block = BlockEnv { gas_limit: U256::from(30_000_000), ..BlockEnv::default() };
+    let mut vm = VmBuilder::new(db.clone()).block(block).build();
+    let tx = Tx {
+        caller: DEV,
+        to: Some(ADDER),
+        nonce: 1,
+        data: Bytes::from(U256::from(2).to_be_bytes::<32>().to_vec()),
+        gas_limit: 100_000,
+        ..Tx::default()
+    };
+    let out = vm.transact(&tx).unwrap().result;
+    assert_eq!(out.output.to_string(), word(42));
+}
