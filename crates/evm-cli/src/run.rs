@@ -35,7 +35,8 @@ pub(crate) struct Args {
     code: Option<String>,
     /// Call an account of this JSON-RPC node (http://HOST:PORT) at one block instead of
     /// running --code; the result equals the node's eth_call (gas price zero, so the block's
-    /// base fee reads as zero, as in geth's eth_call).
+    /// base fee reads as zero, as in geth's eth_call). Pass --fork when the node's chain is
+    /// not on the latest fork.
     #[arg(long, value_name = "URL", requires = "to")]
     rpc: Option<String>,
     /// The block whose state and header --rpc uses (default: the latest, pinned by hash).
