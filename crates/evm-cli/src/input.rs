@@ -1,9 +1,12 @@
 //! Reading CODE arguments: hex text (with or without 0x) or `--file PATH` holding hex text or
-//! raw bytes. Every failure is a one-line error; nothing here panics.
+//! raw bytes; addresses, code hashes and wei amounts. Every failure is a one-line error;
+//! nothing here panics.
 
 use std::path::PathBuf;
 
+use alloy_primitives::{Address, B256, U256};
 use anyhow::{Context, bail};
+use evm_codecache::Key;
 
 /// The code to work on: a hex argument or a file.
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,42 @@ pub(crate) fn decode_hex(text: &str) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// An address: 40 hex digits, with or without 0x.
+pub(crate) fn parse_address(what: &str, text: &str) -> anyhow::Result<Address> {
+    match parse_key(text) {
+        Ok(Key::Address(address)) => Ok(address),
+        _ => bail!("unknown address format in {what}: {text:?} (expected 40 hex digits)"),
+    }
+}
+
+/// An address (40 hex digits) or a code hash (64 hex digits), with or without 0x.
+pub(crate) fn parse_key(text: &str) -> anyhow::Result<Key> {
+    let trimmed = text.trim();
+    let digits =
+        trimmed.strip_prefix("0x").or_else(|| trimmed.strip_prefix("0X")).unwrap_or(trimmed);
+    let bytes =
+        if digits.bytes().all(|b| b.is_ascii_hexdigit()) { hex::decode(digits).ok() } else { None };
+    match bytes {
+        Some(b) if b.len() == 20 => Ok(Key::Address(Address::from_slice(&b))),
+        Some(b) if b.len() == 32 => Ok(Key::Hash(B256::from_slice(&b))),
+        _ => bail!(
+            "unknown address format: {text:?} (expected an address of 40 hex digits or a code \
+             hash of 64)"
+        ),
+    }
+}
+
+/// A wei amount: decimal, or hex with 0x.
+pub(crate) fn parse_wei(what: &str, text: &str) -> anyhow::Result<U256> {
+    let text = text.trim();
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => U256::from_str_radix(hex, 16),
+        None => U256::from_str_radix(text, 10),
+    };
+    parsed
+        .map_err(|_| anyhow::anyhow!("invalid amount in {what}: {text:?} (decimal or 0x hex wei)"))
+}
+
 fn nibble(digit: u8) -> u8 {
     match digit {
         b'0'..=b'9' => digit - b'0',
@@ -91,6 +130,22 @@ mod tests {
         assert_eq!(decode_hex("").unwrap(), Vec::<u8>::new());
         assert!(decode_hex("0x6").is_err());
         assert!(decode_hex("zz").unwrap_err().to_string().contains("'z'"));
+    }
+
+    #[test]
+    fn addresses_hashes_and_amounts() {
+        let a = "0x00000000000000000000000000000000000000aa";
+        assert_eq!(parse_address("--to", a).unwrap(), Address::with_last_byte(0xaa));
+        assert_eq!(parse_key(&a[2..]).unwrap(), Key::Address(Address::with_last_byte(0xaa)));
+        let h = format!("0x{}", "11".repeat(32));
+        assert_eq!(parse_key(&h).unwrap(), Key::Hash(B256::repeat_byte(0x11)));
+        assert!(parse_address("--to", &h).unwrap_err().to_string().contains("unknown address"));
+        for bad in ["0x12", "xyz", "", "0x0000000000000000000000000000000000000g"] {
+            assert!(parse_key(bad).unwrap_err().to_string().starts_with("unknown address format"));
+        }
+        assert_eq!(parse_wei("--value", "1000").unwrap(), U256::from(1000));
+        assert_eq!(parse_wei("--value", "0x10").unwrap(), U256::from(16));
+        assert!(parse_wei("--value", "ten").is_err());
     }
 
     #[test]

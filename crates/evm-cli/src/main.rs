@@ -1,10 +1,13 @@
-//! `evmkit`: run, disassemble and analyse EVM code, run Ethereum state tests, inspect plugins.
+//! `evmkit`: run, disassemble and analyse EVM code, call a node's state, fetch and preload
+//! contract code, run Ethereum state tests, inspect plugins.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod analyze;
+mod cache;
+mod code;
 mod disasm;
 mod input;
 mod plugin;
@@ -25,8 +28,13 @@ enum Command {
     Disasm(disasm::Args),
     /// Analyse bytecode: jumpdests, Solidity metadata, opcode counts, lint, fusion candidates.
     Analyze(analyze::Args),
-    /// Execute code as a call and print the result.
+    /// Execute code as a call, or call an account of a JSON-RPC node (--rpc), and print the
+    /// result.
     Run(run::Args),
+    /// Fetch verified contract code from code sources (`code fetch`).
+    Code(code::Args),
+    /// Work with the code cache (`cache preload`).
+    Cache(cache::Args),
     /// Run Ethereum JSON state tests (files or directories) in parallel.
     Statetest(statetest::Args),
     /// Inspect `.so` extension plugins (load them into `run` and `disasm` with `--plugin`).
@@ -39,6 +47,8 @@ fn main() -> ExitCode {
         Command::Disasm(args) => disasm::run(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Run(args) => run::run(args),
+        Command::Code(args) => code::run(args),
+        Command::Cache(args) => cache::run(args),
         Command::Statetest(args) => statetest::run(args),
         Command::Plugin(args) => plugin::run(args),
     };

@@ -1,4 +1,6 @@
-//! `evmkit run`: executes code as a call from a default sender to an account holding it.
+//! `evmkit run`: executes code as a call from a default sender to an account holding it, or,
+//! with `--rpc URL --to ADDRESS`, a call against a JSON-RPC node's state at one block
+//! (`evm_vm::RpcDb`), with the block environment taken from the node's header.
 //!
 //! `--trace` writes EIP-3155 JSON lines to stderr through a [`Hooks`] implementation; the
 //! result goes to stdout as text or, with `--json`, as one JSON object.
@@ -11,9 +13,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use alloy_primitives::{Address, Bytes, U256, address, hex};
+use anyhow::Context;
 use evm_extensions::Metrics;
 use evm_interp::{BlockEnv, FrameView, Hooks, StepAction};
-use evm_vm::{AbortReason, Fork, InMemoryDb, Status, Tx, VmBuilder};
+use evm_vm::{
+    AbortReason, Database, Fork, InMemoryDb, ResultAndState, RpcDb, Status, Tx, VmBuilder,
+};
+
+use crate::input::{parse_address, parse_wei};
 
 /// The account that sends the call.
 const SENDER: Address = address!("00000000000000000000000000000000000ca11e");
@@ -24,8 +31,26 @@ const CONTRACT: Address = address!("000000000000000000000000000000000000c0de");
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The code to run, in hex (with or without `0x`).
-    #[arg(long)]
-    code: String,
+    #[arg(long, required_unless_present = "rpc", conflicts_with = "rpc")]
+    code: Option<String>,
+    /// Call an account of this JSON-RPC node (http://HOST:PORT) at one block instead of
+    /// running --code; the result equals the node's eth_call (gas price zero, so the block's
+    /// base fee reads as zero, as in geth's eth_call). Pass --fork when the node's chain is
+    /// not on the latest fork.
+    #[arg(long, value_name = "URL", requires = "to")]
+    rpc: Option<String>,
+    /// The block whose state and header --rpc uses (default: the latest, pinned by hash).
+    #[arg(long, value_name = "N", requires = "rpc")]
+    block: Option<u64>,
+    /// The account to call (with --rpc).
+    #[arg(long, value_name = "ADDRESS", requires = "rpc")]
+    to: Option<String>,
+    /// The sender (with --rpc; default the zero address).
+    #[arg(long, value_name = "ADDRESS", requires = "rpc")]
+    from: Option<String>,
+    /// Value sent with the call, in wei (decimal or 0x hex).
+    #[arg(long, default_value = "0")]
+    value: String,
     /// Call data, in hex.
     #[arg(long, default_value = "")]
     input: String,
@@ -64,8 +89,43 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.trace && (!args.plugins.is_empty() || args.metrics) {
         anyhow::bail!("--trace with --plugin or --metrics is not supported yet: drop one of them");
     }
-    let code = parse_hex("--code", &args.code)?;
     let input = parse_hex("--input", &args.input)?;
+    let value = parse_wei("--value", &args.value)?;
+    if let Some(url) = &args.rpc {
+        let to = parse_address("--to", args.to.as_deref().unwrap_or_default())?;
+        let from = match &args.from {
+            Some(text) => parse_address("--from", text)?,
+            None => Address::ZERO,
+        };
+        let db = RpcDb::open(url, args.block).with_context(|| format!("cannot open {url}"))?;
+        let header = db.block().with_context(|| format!("cannot read the block from {url}"))?;
+        let nonce = db
+            .clone()
+            .basic(from)
+            .with_context(|| format!("cannot read the sender from {url}"))?
+            .map_or(0, |info| info.nonce);
+        // eth_call: gas price zero, so no base fee is charged (and BASEFEE reads zero).
+        let block = BlockEnv { basefee: U256::ZERO, ..header.env };
+        let mut gas = args.gas.min(u64::try_from(block.gas_limit).unwrap_or(u64::MAX));
+        if args.fork >= Fork::Osaka {
+            gas = gas.min(evm_vm::gas::TX_GAS_LIMIT_CAP);
+        }
+        let tx = Tx {
+            caller: from,
+            to: Some(to),
+            nonce,
+            data: input,
+            value,
+            gas_limit: gas,
+            ..Tx::default()
+        };
+        let builder = VmBuilder::new(db)
+            .fork(args.fork)
+            .block(block)
+            .excess_blob_gas(header.excess_blob_gas.or((args.fork >= Fork::Cancun).then_some(0)));
+        return report(&args, execute(builder, &tx, &args)?);
+    }
+    let code = parse_hex("--code", args.code.as_deref().unwrap_or_default())?;
 
     let mut db = InMemoryDb::default();
     db.insert_account(SENDER, U256::from(10).pow(U256::from(24)), 0, Bytes::new(), []);
@@ -81,18 +141,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         caller: SENDER,
         to: Some(CONTRACT),
         data: input,
+        value,
         gas_limit: args.gas,
         chain_id: Some(U256::from(1)),
         ..Tx::default()
     };
     let excess_blob_gas = (args.fork >= Fork::Cancun).then_some(0);
     let builder = VmBuilder::new(db).fork(args.fork).block(block).excess_blob_gas(excess_blob_gas);
+    report(&args, execute(builder, &tx, &args)?)
+}
 
+/// The extensions' metrics and names, when a registry ran.
+type ExtView = (Metrics, Vec<(u32, String)>);
+
+/// Runs `tx` with the hooks the options ask for.
+fn execute<DB: Database>(
+    builder: VmBuilder<DB>,
+    tx: &Tx,
+    args: &Args,
+) -> anyhow::Result<(ResultAndState, Option<ExtView>)> {
     let mut ext_view = None;
     let outcome = if !args.plugins.is_empty() || args.metrics {
         let ext = crate::plugin::load_all(&args.plugins)?;
         let mut vm = builder.extensions(ext).build();
-        let outcome = vm.transact(&tx);
+        let outcome = vm.transact(tx);
         let ext = vm.hooks();
         let names: Vec<(u32, String)> =
             ext.list().into_iter().map(|(id, name, _)| (id.0, name.to_string())).collect();
@@ -100,7 +172,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         outcome
     } else if args.trace {
         let mut vm = builder.hooks(Tracer::new(args.fork)).build();
-        let outcome = vm.transact(&tx);
+        let outcome = vm.transact(tx);
         let tracer = vm.hooks_mut();
         tracer.flush_pending();
         if let Ok(outcome) = &outcome {
@@ -112,9 +184,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         tracer.finish();
         outcome
     } else {
-        builder.build().transact(&tx)
+        builder.build().transact(tx)
     };
-    let outcome = outcome.map_err(|err| anyhow::anyhow!("invalid transaction: {err}"))?;
+    let outcome = outcome.map_err(|err| match err {
+        // The source chain (which node, which request) is the useful part.
+        evm_vm::Error::Database(_) => anyhow::Error::new(err),
+        err => anyhow::anyhow!("invalid transaction: {err}"),
+    })?;
+    Ok((outcome, ext_view))
+}
+
+/// Prints the result (text or JSON) and the extension metrics.
+fn report(
+    args: &Args,
+    (outcome, ext_view): (ResultAndState, Option<ExtView>),
+) -> anyhow::Result<ExitCode> {
     let result = outcome.result;
     let status = match result.status {
         Status::Success => "success".to_string(),

@@ -164,6 +164,10 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
         depth: usize,
         memory: &mut SharedMemory,
     ) -> FrameOutcome {
+        if self.journal.failed() {
+            // A database read failed: the transaction is aborted, so start nothing more.
+            return FrameOutcome::halt(Exit::OutOfGas);
+        }
         let cp = self.journal.checkpoint();
         self.journal.touch(inputs.target_address);
         if inputs.transfers_value
@@ -308,7 +312,7 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
         depth: usize,
         memory: &mut SharedMemory,
     ) -> FrameOutcome {
-        if self.journal.has_collision(address) {
+        if self.journal.failed() || self.journal.has_collision(address) {
             return FrameOutcome::halt(Exit::OutOfGas);
         }
         let cp = self.journal.checkpoint();
@@ -508,7 +512,7 @@ impl<DB: Database, H: VmHooks> Host for Context<'_, DB, H> {
             return B256::ZERO;
         }
         match u64::try_from(number) {
-            Ok(n) => self.journal.db.block_hash(n),
+            Ok(n) => self.journal.block_hash(n),
             Err(_) => B256::ZERO,
         }
     }

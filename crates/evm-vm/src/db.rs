@@ -1,5 +1,10 @@
-//! The `Database` trait (accounts, storage, code by hash) and the in-memory default.
+//! The `Database` trait (accounts, storage, code by hash, with a typed error) and the
+//! in-memory default.
+//!
+//! A load that fails aborts the transaction: the journal keeps the first error and
+//! `Vm::transact` returns [`crate::Error::Database`]; nothing of the transaction is applied.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use alloy_primitives::map::HashMap;
@@ -53,21 +58,52 @@ impl AccountInfo {
     }
 }
 
-/// Read access to committed state. Code comes in by hash, so a code cache can plug in.
+/// Read access to committed state. Code comes in by hash, so a code cache can plug in
+/// (see [`crate::CachedDb`]).
+///
+/// Every read can fail (a node is down, a file is corrupt): the error aborts the transaction
+/// as [`crate::Error::Database`]. A database that cannot fail uses [`Infallible`].
 pub trait Database {
+    /// Why a read failed.
+    type Error: std::error::Error + Send + Sync + 'static;
     /// The account at `address`, `None` if it does not exist.
-    fn basic(&mut self, address: Address) -> Option<AccountInfo>;
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error>;
     /// Code by its keccak256 hash (empty code for unknown hashes).
-    fn code_by_hash(&mut self, hash: B256) -> Arc<AnalyzedCode>;
+    fn code_by_hash(&mut self, hash: B256) -> Result<Arc<AnalyzedCode>, Self::Error>;
     /// A storage slot (zero when unset).
-    fn storage(&mut self, address: Address, key: U256) -> U256;
+    fn storage(&mut self, address: Address, key: U256) -> Result<U256, Self::Error>;
     /// Hash of block `number` (zero when unknown).
-    fn block_hash(&mut self, number: u64) -> B256;
+    fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error>;
     /// Whether the account has any non-zero storage slot (EIP-7610 collision check).
     /// The default reports `false`; databases that can tell should override it.
-    fn has_storage(&mut self, address: Address) -> bool {
+    fn has_storage(&mut self, address: Address) -> Result<bool, Self::Error> {
         let _ = address;
-        false
+        Ok(false)
+    }
+}
+
+/// A borrowed database is a database (so a `Vm` can run over `&mut db`).
+impl<DB: Database + ?Sized> Database for &mut DB {
+    type Error = DB::Error;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        (**self).basic(address)
+    }
+
+    fn code_by_hash(&mut self, hash: B256) -> Result<Arc<AnalyzedCode>, Self::Error> {
+        (**self).code_by_hash(hash)
+    }
+
+    fn storage(&mut self, address: Address, key: U256) -> Result<U256, Self::Error> {
+        (**self).storage(address, key)
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
+        (**self).block_hash(number)
+    }
+
+    fn has_storage(&mut self, address: Address) -> Result<bool, Self::Error> {
+        (**self).has_storage(address)
     }
 }
 
@@ -111,23 +147,33 @@ impl InMemoryDb {
 }
 
 impl Database for InMemoryDb {
-    fn basic(&mut self, address: Address) -> Option<AccountInfo> {
-        self.accounts.get(&address).map(|a| a.info.clone())
+    type Error = Infallible;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Infallible> {
+        Ok(self.accounts.get(&address).map(|a| a.info.clone()))
     }
 
-    fn code_by_hash(&mut self, hash: B256) -> Arc<AnalyzedCode> {
-        self.codes.get(&hash).cloned().unwrap_or_else(|| Arc::new(AnalyzedCode::new(Bytes::new())))
+    fn code_by_hash(&mut self, hash: B256) -> Result<Arc<AnalyzedCode>, Infallible> {
+        Ok(self
+            .codes
+            .get(&hash)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(AnalyzedCode::new(Bytes::new()))))
     }
 
-    fn storage(&mut self, address: Address, key: U256) -> U256 {
-        self.accounts.get(&address).and_then(|a| a.storage.get(&key).copied()).unwrap_or_default()
+    fn storage(&mut self, address: Address, key: U256) -> Result<U256, Infallible> {
+        Ok(self
+            .accounts
+            .get(&address)
+            .and_then(|a| a.storage.get(&key).copied())
+            .unwrap_or_default())
     }
 
-    fn block_hash(&mut self, number: u64) -> B256 {
-        self.block_hashes.get(&number).copied().unwrap_or_default()
+    fn block_hash(&mut self, number: u64) -> Result<B256, Infallible> {
+        Ok(self.block_hashes.get(&number).copied().unwrap_or_default())
     }
 
-    fn has_storage(&mut self, address: Address) -> bool {
-        self.accounts.get(&address).is_some_and(|a| a.storage.values().any(|v| !v.is_zero()))
+    fn has_storage(&mut self, address: Address) -> Result<bool, Infallible> {
+        Ok(self.accounts.get(&address).is_some_and(|a| a.storage.values().any(|v| !v.is_zero())))
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Halting is not an error: a transaction that runs out of gas or reverts is valid and is
 //! reported through [`crate::ExecResult::status`]. Only transactions that cannot be included in
-//! a block at all are errors, and none of their state is applied.
+//! a block at all are errors, and none of their state is applied. A database that fails to
+//! load is an error too ([`Error::Database`]): the transaction is aborted.
 
 use alloy_primitives::U256;
 
@@ -156,4 +157,18 @@ pub enum Error {
     /// A transaction or block hook of an extension rejected it (`HookOutcome::Abort`).
     #[error("rejected by extension {} with code {}", .0.source, .0.code)]
     Rejected(evm_interp::AbortReason),
+    /// The database failed to load an account, a slot, code or a block hash; the
+    /// transaction was aborted and none of its state is returned.
+    #[error("database read failed")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl Error {
+    /// The database error behind [`Error::Database`], downcast to the database's own type.
+    pub fn database_error<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Self::Database(source) => source.downcast_ref(),
+            _ => None,
+        }
+    }
 }

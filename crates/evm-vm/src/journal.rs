@@ -3,6 +3,11 @@
 //!
 //! It reads through to a [`Database`] and never writes to it: [`Journal::finish`] turns the
 //! cached accounts into [`StateChanges`] for the caller to commit.
+//!
+//! Database errors are sticky: the first one is kept ([`Journal::take_error`]), every read
+//! after it returns a default without asking the database, and `Vm::transact` turns it into
+//! `Error::Database`. The host's methods return plain values, so this is how a failed load
+//! leaves the interpreter.
 
 use std::sync::Arc;
 
@@ -54,9 +59,10 @@ pub(crate) struct Account {
 }
 
 impl Account {
-    /// Loads `address` from `db` (an empty, non-existing account when absent).
-    fn load<DB: Database>(db: &mut DB, address: Address) -> Self {
-        let info = db.basic(address);
+    /// Loads `address` from `db` (an empty, non-existing account when absent or when the
+    /// database has failed).
+    fn load<DB: Database>(db: &mut DB, error: &mut Option<DB::Error>, address: Address) -> Self {
+        let info = read(error, |db| db.basic(address), db).flatten();
         Self {
             loaded_exists: info.is_some(),
             info: info.unwrap_or_default(),
@@ -75,6 +81,26 @@ impl Account {
     /// EIP-161 empty.
     pub(crate) fn is_empty(&self) -> bool {
         self.info.is_empty()
+    }
+}
+
+/// Reads from `db` unless an earlier read failed; a failure is kept in `error` (the first
+/// one only) and reads as `None`.
+fn read<DB: Database, T>(
+    error: &mut Option<DB::Error>,
+    f: impl FnOnce(&mut DB) -> Result<T, DB::Error>,
+    db: &mut DB,
+) -> Option<T> {
+    if error.is_some() {
+        return None;
+    }
+    match f(db) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::debug!(error = %e, "database read failed; aborting the transaction");
+            *error = Some(e);
+            None
+        }
     }
 }
 
@@ -102,8 +128,10 @@ pub(crate) struct Checkpoint {
 
 /// The transaction's state view over a database.
 #[derive(Debug)]
-pub(crate) struct Journal<'a, DB> {
-    pub(crate) db: &'a mut DB,
+pub(crate) struct Journal<'a, DB: Database> {
+    db: &'a mut DB,
+    /// The first database error; reads after it return defaults.
+    error: Option<DB::Error>,
     pub(crate) fork: Fork,
     accounts: HashMap<Address, Account>,
     warm: HashSet<Address>,
@@ -119,6 +147,7 @@ impl<'a, DB: Database> Journal<'a, DB> {
     pub(crate) fn new(db: &'a mut DB, fork: Fork) -> Self {
         Self {
             db,
+            error: None,
             fork,
             accounts: HashMap::default(),
             warm: HashSet::default(),
@@ -130,26 +159,47 @@ impl<'a, DB: Database> Journal<'a, DB> {
         }
     }
 
+    /// Whether a database read has failed in this transaction.
+    pub(crate) fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// The first database error of this transaction, if any.
+    pub(crate) fn take_error(&mut self) -> Option<DB::Error> {
+        self.error.take()
+    }
+
     /// The account, loaded from the database on first use.
     pub(crate) fn account(&mut self, address: Address) -> &mut Account {
-        let db = &mut *self.db;
-        self.accounts.entry(address).or_insert_with(|| Account::load(db, address))
+        let (db, error) = (&mut *self.db, &mut self.error);
+        self.accounts.entry(address).or_insert_with(|| Account::load(db, error, address))
     }
 
     /// The account's code (loaded by hash on first use).
     pub(crate) fn code(&mut self, address: Address) -> Arc<AnalyzedCode> {
         let empty = self.empty_code.clone();
-        let db = &mut *self.db;
-        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, address));
+        let (db, error) = (&mut *self.db, &mut self.error);
+        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, error, address));
         if let Some(code) = &acc.info.code {
             return code.clone();
         }
         if acc.info.code_hash == KECCAK256_EMPTY {
             return empty;
         }
-        let code = db.code_by_hash(acc.info.code_hash);
-        acc.info.code = Some(code.clone());
-        code
+        let hash = acc.info.code_hash;
+        match read(error, |db| db.code_by_hash(hash), db) {
+            Some(code) => {
+                acc.info.code = Some(code.clone());
+                code
+            }
+            // Not cached on the account: the transaction is aborted anyway.
+            None => empty,
+        }
+    }
+
+    /// Hash of block `number` from the database (zero after a failure).
+    pub(crate) fn block_hash(&mut self, number: u64) -> B256 {
+        read(&mut self.error, |db| db.block_hash(number), self.db).unwrap_or_default()
     }
 
     /// Marks `address` warm; returns whether it was cold.
@@ -258,7 +308,7 @@ impl<'a, DB: Database> Journal<'a, DB> {
             return true;
         }
         let created = acc.created;
-        !created && self.db.has_storage(address)
+        !created && read(&mut self.error, |db| db.has_storage(address), self.db).unwrap_or_default()
     }
 
     /// A slot, loaded on first use; returns it and whether the access was cold (warms it).
@@ -271,13 +321,16 @@ impl<'a, DB: Database> Journal<'a, DB> {
     }
 
     fn slot(&mut self, address: Address, key: U256) -> Slot {
-        let db = &mut *self.db;
-        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, address));
+        let (db, error) = (&mut *self.db, &mut self.error);
+        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, error, address));
         let created = acc.created;
         let loaded_exists = acc.loaded_exists;
         let slot = *acc.storage.entry(key).or_insert_with(|| {
-            let value =
-                if created || !loaded_exists { U256::ZERO } else { db.storage(address, key) };
+            let value = if created || !loaded_exists {
+                U256::ZERO
+            } else {
+                read(error, |db| db.storage(address, key), db).unwrap_or_default()
+            };
             Slot { original: value, present: value }
         });
         if created { Slot { original: U256::ZERO, ..slot } } else { slot }

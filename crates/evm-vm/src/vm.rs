@@ -322,6 +322,9 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
     }
 
     /// Validates and executes `tx` without changing the database.
+    ///
+    /// `Err(Error::Database)` when the database failed to load anything the transaction
+    /// needed: the transaction is aborted and no state is returned.
     pub fn transact(&mut self, tx: &Tx) -> Result<ResultAndState, Error> {
         let _span =
             tracing::debug_span!("transact", caller = %tx.caller, nonce = tx.nonce).entered();
@@ -339,6 +342,9 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
         let sender = journal.account(tx.caller);
         let (account_nonce, balance, code_hash) =
             (sender.info.nonce, sender.info.balance, sender.info.code_hash);
+        if let Some(e) = journal.take_error() {
+            return Err(Error::Database(Box::new(e)));
+        }
         if account_nonce > tx.nonce {
             return Err(InvalidTx::NonceTooLow { tx: tx.nonce, account: account_nonce }.into());
         }
@@ -456,6 +462,10 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
         journal.add_balance(tx.caller, leftover);
         let tip = if fork >= Fork::London { v.gas_price - block.basefee } else { v.gas_price };
         journal.add_balance(block.coinbase, U256::from(gas_used) * tip);
+        if let Some(e) = journal.take_error() {
+            // A load failed somewhere in the transaction: abort it, return no state.
+            return Err(Error::Database(Box::new(e)));
+        }
 
         let (state, logs) = journal.finish();
         let status = match outcome {

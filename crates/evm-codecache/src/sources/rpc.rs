@@ -45,7 +45,8 @@ impl BlockPin {
         text.parse().ok().map(Self::Number)
     }
 
-    fn param(self) -> Value {
+    /// The JSON-RPC block parameter: a quantity, or `{"blockHash": ..}` (EIP-1898).
+    pub fn param(self) -> Value {
         match self {
             Self::Number(n) => json!(format!("0x{n:x}")),
             Self::Hash(h) => json!({ "blockHash": h }),
@@ -119,6 +120,21 @@ impl RpcSource {
     pub fn call(&self, method: &str, params: Value) -> Result<Value, LoadError> {
         let mut out = self.batch(&[(method, params)], false)?;
         out.pop().unwrap_or_else(|| Err(self.malformed("empty answer")))
+    }
+
+    /// Calls several methods in one batch request (retrying rate-limited calls), answers in
+    /// the order of `calls`. The outer error fails the whole request; inner ones are per call.
+    /// This is the small JSON-RPC client that state readers (evm-vm's `RpcDb`) build on.
+    pub fn call_batch(
+        &self,
+        calls: &[(&str, Value)],
+    ) -> Result<Vec<Result<Value, LoadError>>, LoadError> {
+        self.batch(calls, true)
+    }
+
+    /// The node endpoint (the URL without its `?block=` query).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     /// The code at `address` at the pinned block.
