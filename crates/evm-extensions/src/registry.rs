@@ -66,6 +66,9 @@ struct Compiled {
     before: Option<Box<[bool; 256]>>,
     /// Opcodes some `OpcodeAfter` hook wants.
     after: Option<Box<[bool; 256]>>,
+    /// `OpcodeBefore` and `OpcodeAfter`: the (entry, hook) when it is the point's only hook
+    /// and a compiled-in one (no plugin fault flag), for the one-call fast path.
+    single: [Option<(usize, usize)>; 2],
     /// Custom-opcode routing for the interpreter.
     custom: Option<CustomOpcodes>,
     /// Per byte: (entry, opcode index).
@@ -540,6 +543,15 @@ impl Extensions {
             }
         }
         c.custom = (!custom.is_empty()).then_some(custom);
+        for (slot, point) in
+            [HookPoint::OpcodeBefore, HookPoint::OpcodeAfter].into_iter().enumerate()
+        {
+            if let [(e, h)] = c.points[point as usize][..]
+                && self.entries[e].fault.is_none()
+            {
+                c.single[slot] = Some((e, h));
+            }
+        }
         self.compiled = c;
     }
 
@@ -582,6 +594,32 @@ impl Extensions {
     fn step(&mut self, point: HookPoint, frame: &FrameView<'_>) -> StepAction {
         if !self.asked.is_empty() {
             self.asked.clear();
+        }
+        // One compiled-in hook, no timing: call it directly; anything but `Continue` takes the
+        // general path's handling.
+        let slot = (point == HookPoint::OpcodeAfter) as usize;
+        if let Some((e, h)) = self.compiled.single[slot]
+            && !self.config.metrics
+        {
+            let entry = &mut self.entries[e];
+            let hook = &mut entry.hooks[h];
+            if !entry.enabled || !hook.wants(frame.opcode) {
+                return StepAction::Continue;
+            }
+            let answer = (hook.f)(&HookEvent::Step(frame));
+            entry.stats[point as usize].calls += 1;
+            if matches!(answer, HookOutcome::Continue) {
+                return StepAction::Continue;
+            }
+            let enforce = self.config.enforces_capabilities();
+            let Self { entries, last_abort, asked, .. } = self;
+            let mut mods = Vec::new();
+            let mut sink = Sink { enforce, last_abort, asked, mods: &mut mods };
+            return match absorb(&mut entries[e], e, point, answer, &mut sink) {
+                Next::Done(Verdict::Abort(reason)) => StepAction::Abort(reason),
+                _ if !mods.is_empty() => StepAction::Modify(mods),
+                _ => StepAction::Continue,
+            };
         }
         match self.run(point, &HookEvent::Step(frame), Some(frame.opcode)) {
             Verdict::Continue | Verdict::Replace(_) => StepAction::Continue,
