@@ -16,10 +16,13 @@ commands:
                           fmt --check, clippy -D warnings, tests, docs, the state-test
                           conformance suite in release mode (when fixtures are present),
                           and cargo deny (when installed)
-  bench [analysis|execution] [FILTER] [--save NAME | --baseline NAME] [--summary-only]
+  bench [analysis|execution|codecache] [FILTER] [--save NAME | --baseline NAME]
+        [--summary-only]
                           criterion benchmarks (evm-benches), side by side with revm;
-                          `analysis` or `execution` picks one bench, FILTER selects cases,
-                          --summary-only prints only the same-run ratio table
+                          `analysis`, `execution` or `codecache` picks one bench (codecache:
+                          warm-hit cost per cache policy, 1,000 txs with and without the
+                          shared code cache), FILTER selects cases, --summary-only prints
+                          only the same-run summary table
 ";
 
 fn main() -> ExitCode {
@@ -109,7 +112,7 @@ fn ci() -> Result<(), String> {
 }
 
 /// The bench targets of `evm-benches`.
-const BENCHES: [&str; 2] = ["analysis", "execution"];
+const BENCHES: [&str; 3] = ["analysis", "execution", "codecache"];
 
 fn bench(args: &[String]) -> Result<(), String> {
     let mut cargo_args = vec!["bench", "-p", "evm-benches"];
