@@ -1,4 +1,4 @@
-//! Workspace automation: `cargo xtask ci` and `cargo xtask bench`.
+//! Workspace automation: `cargo xtask ci`, `cargo xtask bench` and `cargo xtask fuzz`.
 //!
 //! Std only, so it builds in seconds. Every step is a `cargo` command run from the workspace root.
 
@@ -13,9 +13,9 @@ usage: cargo xtask <command>
 
 commands:
   ci                      .ci/setup.sh (redis-server, anvil for the code-cache tests),
-                          fmt --check, clippy -D warnings, tests, docs, the state-test
-                          conformance suite in release mode (when fixtures are present),
-                          and cargo deny (when installed)
+                          fmt --check, clippy -D warnings, tests, docs, a 20 s smoke run
+                          of each fuzz target, the state-test conformance suite in release
+                          mode (when fixtures are present), and cargo deny (when installed)
   bench [analysis|execution|codecache] [FILTER] [--save NAME | --baseline NAME]
         [--summary-only]
                           criterion benchmarks (evm-benches), side by side with revm;
@@ -23,6 +23,11 @@ commands:
                           warm-hit cost per cache policy, 1,000 txs with and without the
                           shared code cache), FILTER selects cases, --summary-only prints
                           only the same-run summary table
+  fuzz [TARGET] [--seconds N] [--seed S] [--jobs J]
+                          the evm-fuzz targets (differential, precompiles, analysis,
+                          statetest-json) in release mode on every core, N seconds each
+                          (default 60); no TARGET runs them all in turn; reproducers go
+                          to target/fuzz/<target>/
 ";
 
 fn main() -> ExitCode {
@@ -30,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())
@@ -88,6 +94,8 @@ fn ci() -> Result<(), String> {
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
     cargo(&["test", "--workspace", "--all-targets"], &[])?;
     cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    // A fixed seed keeps the smoke run close to reproducible (the count still depends on speed).
+    fuzz(&["--seconds".into(), "20".into(), "--seed".into(), "1".into()])?;
     let fixtures = fixtures_dir();
     if fixtures.is_dir() {
         let dir = fixtures.to_string_lossy().into_owned();
@@ -140,4 +148,35 @@ fn bench(args: &[String]) -> Result<(), String> {
         }
     }
     cargo(&cargo_args, &[])
+}
+
+/// The targets of `evm-fuzz`, in the order `cargo xtask fuzz` runs them.
+const FUZZ_TARGETS: [&str; 4] = ["differential", "precompiles", "analysis", "statetest-json"];
+
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let (targets, rest): (Vec<&str>, &[String]) = match args.first() {
+        Some(t) if !t.starts_with("--") => {
+            if !FUZZ_TARGETS.contains(&t.as_str()) {
+                return Err(format!("unknown fuzz target {t:?}: one of {FUZZ_TARGETS:?}"));
+            }
+            (vec![t.as_str()], &args[1..])
+        }
+        _ => (FUZZ_TARGETS.to_vec(), args),
+    };
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i].as_str() {
+            "--seconds" | "--seed" | "--jobs" if i + 1 < rest.len() => i += 2,
+            other => return Err(format!("unknown or incomplete fuzz option {other:?}\n\n{USAGE}")),
+        }
+    }
+    let mut failed = Vec::new();
+    for target in targets {
+        let mut cargo_args = vec!["run", "--release", "-p", "evm-fuzz", "--", target];
+        cargo_args.extend(rest.iter().map(String::as_str));
+        if cargo(&cargo_args, &[]).is_err() {
+            failed.push(target);
+        }
+    }
+    if failed.is_empty() { Ok(()) } else { Err(format!("fuzz targets failed: {failed:?}")) }
 }

@@ -26,7 +26,7 @@ mod tests {
     fn workspace_files() -> Vec<PathBuf> {
         let root = crate::root();
         let mut files = Vec::new();
-        for dir in ["crates", "xtask", "benches"] {
+        for dir in ["crates", "xtask", "benches", "fuzz"] {
             rust_files(&root.join(dir), &mut files);
         }
         files
