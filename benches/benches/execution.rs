@@ -681,6 +681,15 @@ fn extension_summary(cases: &mut [Prepared<'_>]) {
                 continue;
             }
         };
+        // `EVM_BENCH_EXT_ONLY=rust` (or `plugin`) runs only that variant for 3 s, for a profiler.
+        if let Ok(only) = std::env::var("EVM_BENCH_EXT_ONLY") {
+            let vm = if only == "plugin" { &mut e.plugin } else { &mut e.rust };
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(3) {
+                drop(black_box(run_evmkit(vm, &p.evmkit_tx)));
+            }
+            continue;
+        }
         const ROUNDS: usize = 31;
         let start = Instant::now();
         black_box(run_evmkit(&mut p.evmkit, &p.evmkit_tx)).ok();

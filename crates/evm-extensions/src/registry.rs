@@ -590,14 +590,52 @@ impl Extensions {
         if mods.is_empty() { Verdict::Continue } else { Verdict::Modify(mods) }
     }
 
+    /// An opcode point whose filter wants `opcode`. The point's only hook, compiled in and
+    /// untimed, is called right here, inlined into the interpreter's loop: its filter is the
+    /// point's filter (already checked), so the call is the only work. Anything else takes
+    /// [`Extensions::step`].
+    #[inline(always)]
+    fn step_fast(&mut self, point: HookPoint, frame: &FrameView<'_>, opcode: u8) -> StepAction {
+        let slot = (point == HookPoint::OpcodeAfter) as usize;
+        if let Some((e, h)) = self.compiled.single[slot]
+            && !self.config.metrics
+            && self.asked.is_empty()
+            && self.entries[e].enabled
+        {
+            let entry = &mut self.entries[e];
+            entry.stats[point as usize].calls += 1;
+            let answer = (entry.hooks[h].f)(&HookEvent::Step(frame));
+            if matches!(answer, HookOutcome::Continue) {
+                return StepAction::Continue;
+            }
+            return self.fast_answer(e, point, answer);
+        }
+        self.step(point, frame, opcode)
+    }
+
+    /// The fast slot's hook answered something other than `Continue`.
+    #[cold]
+    #[inline(never)]
+    fn fast_answer(&mut self, e: usize, point: HookPoint, answer: HookOutcome) -> StepAction {
+        let enforce = self.config.enforces_capabilities();
+        let Self { entries, last_abort, asked, .. } = self;
+        let mut mods = Vec::new();
+        let mut sink = Sink { enforce, last_abort, asked, mods: &mut mods };
+        match absorb(&mut entries[e], e, point, answer, &mut sink) {
+            Next::Done(Verdict::Abort(reason)) => StepAction::Abort(reason),
+            _ if !mods.is_empty() => StepAction::Modify(mods),
+            _ => StepAction::Continue,
+        }
+    }
+
     /// Runs the opcode hooks of `point`; kept out of line so the dispatch loop stays small.
     #[inline(never)]
     fn step(&mut self, point: HookPoint, frame: &FrameView<'_>, opcode: u8) -> StepAction {
         if !self.asked.is_empty() {
             self.asked.clear();
         }
-        // One compiled-in hook, no timing: call it directly; anything but `Continue` takes the
-        // general path's handling.
+        // One compiled-in hook, no timing, but a fast slot that could not be used (refusals
+        // pending): call it directly; anything but `Continue` takes the general handling.
         let slot = (point == HookPoint::OpcodeAfter) as usize;
         if let Some((e, h)) = self.compiled.single[slot]
             && !self.config.metrics
@@ -612,15 +650,7 @@ impl Extensions {
             if matches!(answer, HookOutcome::Continue) {
                 return StepAction::Continue;
             }
-            let enforce = self.config.enforces_capabilities();
-            let Self { entries, last_abort, asked, .. } = self;
-            let mut mods = Vec::new();
-            let mut sink = Sink { enforce, last_abort, asked, mods: &mut mods };
-            return match absorb(&mut entries[e], e, point, answer, &mut sink) {
-                Next::Done(Verdict::Abort(reason)) => StepAction::Abort(reason),
-                _ if !mods.is_empty() => StepAction::Modify(mods),
-                _ => StepAction::Continue,
-            };
+            return self.fast_answer(e, point, answer);
         }
         match self.run(point, &HookEvent::Step(frame), Some(opcode)) {
             Verdict::Continue | Verdict::Replace(_) => StepAction::Continue,
@@ -772,12 +802,24 @@ impl Hooks for Extensions {
     }
 
     #[inline]
+    fn before_steps_enabled(&self) -> bool {
+        self.compiled.before.is_some()
+    }
+
+    #[inline]
+    fn after_steps_enabled(&self) -> bool {
+        self.compiled.after.is_some()
+    }
+
+    #[inline]
     fn before_step(&mut self, frame: &FrameView<'_>) -> StepAction {
         // The opcode travels in a register: reading it back from the view right after the
         // interpreter wrote it stalls on store forwarding (seen in perf as ~45% of the hook).
         let opcode = frame.opcode;
         match &self.compiled.before {
-            Some(set) if set[opcode as usize] => self.step(HookPoint::OpcodeBefore, frame, opcode),
+            Some(set) if set[opcode as usize] => {
+                self.step_fast(HookPoint::OpcodeBefore, frame, opcode)
+            }
             _ => StepAction::Continue,
         }
     }
@@ -786,7 +828,9 @@ impl Hooks for Extensions {
     fn after_step(&mut self, frame: &FrameView<'_>) -> StepAction {
         let opcode = frame.opcode;
         match &self.compiled.after {
-            Some(set) if set[opcode as usize] => self.step(HookPoint::OpcodeAfter, frame, opcode),
+            Some(set) if set[opcode as usize] => {
+                self.step_fast(HookPoint::OpcodeAfter, frame, opcode)
+            }
             _ => StepAction::Continue,
         }
     }

@@ -124,6 +124,17 @@ pub trait Hooks {
     fn steps_enabled(&self) -> bool {
         true
     }
+    /// In a frame where [`Hooks::steps_enabled`] is true: whether `before_step` runs (asked once
+    /// per frame, so the view is built only for the points that have hooks).
+    #[inline]
+    fn before_steps_enabled(&self) -> bool {
+        true
+    }
+    /// Like [`Hooks::before_steps_enabled`], for `after_step`.
+    #[inline]
+    fn after_steps_enabled(&self) -> bool {
+        true
+    }
     /// Before each opcode (after the frame's gas and stack checks have not yet run).
     #[inline]
     fn before_step(&mut self, _frame: &FrameView<'_>) -> StepAction {

@@ -49,6 +49,20 @@ pub enum Exit {
     ExtensionAbort,
     /// An extension failed (a plugin callback panicked or returned an error); it is disabled.
     ExtensionFault,
+    /// CREATE or CREATE2 at an address that already has code or a nonce (EIP-684).
+    CreateCollision,
+    /// A precompile refused its input (a bad point, a bad length, ...); out of gas in a
+    /// precompile is [`Exit::OutOfGas`].
+    PrecompileFailure,
+    /// A creation returned code starting with 0xEF (EIP-3541, from London).
+    InvalidCodePrefix,
+    /// A creation returned more than 24576 bytes of code (EIP-170, from Spurious Dragon).
+    CodeSizeLimit,
+    /// A creation's gas cannot pay for depositing the code it returned (from Homestead).
+    CodeDepositOutOfGas,
+    /// The host stopped the transaction: a database read failed or the run was interrupted.
+    /// The transaction returns an error, not this exit.
+    Aborted,
 }
 
 impl Exit {
@@ -239,10 +253,16 @@ impl<H: Host> Interpreter<H> {
     #[inline]
     fn dispatch<const STEPS: bool>(&self, f: &mut Frame<'_, H>) -> Exit {
         let ops = &self.fork_table(f.fork).ops;
+        let (before, after) = if H::Hooks::ENABLED && STEPS {
+            let hooks = f.host.hooks();
+            (hooks.before_steps_enabled(), hooks.after_steps_enabled())
+        } else {
+            (false, false)
+        };
         loop {
             let pc = f.pc;
             let op = f.bytes[pc];
-            if H::Hooks::ENABLED && STEPS {
+            if H::Hooks::ENABLED && STEPS && before {
                 let view = FrameView {
                     pc,
                     opcode: op,
@@ -284,7 +304,7 @@ impl<H: Host> Interpreter<H> {
             if let Err(exit) = (self.table[i])(f) {
                 return exit;
             }
-            if H::Hooks::ENABLED && STEPS {
+            if H::Hooks::ENABLED && STEPS && after {
                 let view = FrameView {
                     pc,
                     opcode: op,

@@ -49,6 +49,22 @@ fn g(v: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize, x: u64, y: u64) 
 
 /// The BLAKE2b compression function F with `rounds` rounds, updating the state `h` in place.
 pub fn blake2f_compress(rounds: u32, h: &mut [u64; 8], m: &[u64; 16], t: [u64; 2], last: bool) {
+    compress(rounds, h, m, t, last, || false);
+}
+
+/// Rounds between two polls of the stop signal (about 20 ms of work).
+const ROUNDS_PER_POLL: usize = 1 << 20;
+
+/// F with a stop check every [`ROUNDS_PER_POLL`] rounds; `false` when `stop` said to stop
+/// (`h` is then unspecified).
+fn compress(
+    rounds: u32,
+    h: &mut [u64; 8],
+    m: &[u64; 16],
+    t: [u64; 2],
+    last: bool,
+    stop: impl Fn() -> bool,
+) -> bool {
     let mut v = [0u64; 16];
     v[..8].copy_from_slice(h);
     v[8..].copy_from_slice(&IV);
@@ -58,6 +74,9 @@ pub fn blake2f_compress(rounds: u32, h: &mut [u64; 8], m: &[u64; 16], t: [u64; 2
         v[14] = !v[14];
     }
     for round in 0..rounds as usize {
+        if round % ROUNDS_PER_POLL == ROUNDS_PER_POLL - 1 && stop() {
+            return false;
+        }
         let s = &SIGMA[round % 10];
         g(&mut v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
         g(&mut v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
@@ -71,6 +90,7 @@ pub fn blake2f_compress(rounds: u32, h: &mut [u64; 8], m: &[u64; 16], t: [u64; 2
     for i in 0..8 {
         h[i] ^= v[i] ^ v[i + 8];
     }
+    true
 }
 
 /// Little-endian `u64` at `offset`.
@@ -101,7 +121,9 @@ pub fn blake2f(input: &[u8], gas_limit: u64, _fork: Fork) -> PrecompileResult {
         *word = le_u64(input, 68 + 8 * i);
     }
     let t = [le_u64(input, 196), le_u64(input, 204)];
-    blake2f_compress(rounds, &mut h, &m, t, last);
+    if !compress(rounds, &mut h, &m, t, last, crate::interrupt::interrupted) {
+        return Err(PrecompileError::Interrupted);
+    }
     let mut out = [0u8; 64];
     for (i, word) in h.iter().enumerate() {
         out[8 * i..8 * i + 8].copy_from_slice(&word.to_le_bytes());
@@ -165,5 +187,16 @@ mod tests {
             run(blake2f, &input(12, "02"), Fork::Istanbul),
             Err(PrecompileError::Blake2fFinalFlag)
         );
+    }
+
+    #[test]
+    fn max_rounds_stop_when_interrupted() {
+        let bytes = hex::decode(input(u32::MAX, "01")).expect("hex");
+        let stop = crate::Interrupt::new();
+        stop.trigger();
+        let start = std::time::Instant::now();
+        let result = crate::with_interrupt(Some(&stop), || blake2f(&bytes, u64::MAX, Fork::Cancun));
+        assert_eq!(result, Err(PrecompileError::Interrupted));
+        assert!(start.elapsed().as_secs() < 5);
     }
 }

@@ -61,4 +61,8 @@ pub enum PrecompileError {
     /// BLS12-381 point outside the prime-order subgroup.
     #[error("bls12-381 point not in the subgroup")]
     BlsPointNotInSubgroup,
+    /// The thread's [`crate::Interrupt`] was set while the precompile ran; the transaction is
+    /// being stopped and this result is not part of it.
+    #[error("interrupted")]
+    Interrupted,
 }

@@ -14,7 +14,7 @@ use evm_interp::{
     CreateScheme, Exit, FrameInput, Host, Interpreter, Outcome, SStoreResult, SelfDestructResult,
     SharedMemory, StateLoad, TxEnv,
 };
-use evm_precompiles::PrecompileSet;
+use evm_precompiles::{Interrupt, PrecompileError, PrecompileSet};
 
 use crate::hooks::VmHooks;
 use crate::journal::{Journal, delegation_target};
@@ -109,6 +109,10 @@ pub(crate) struct Context<'a, DB: Database, H: VmHooks> {
     interp: Arc<Interpreter<Self>>,
     /// Depth of the frame currently running.
     depth: usize,
+    /// The VM's stop signal, polled before every child frame.
+    pub(crate) interrupt: Option<&'a Interrupt>,
+    /// Set when the signal stopped the transaction.
+    pub(crate) interrupted: bool,
 }
 
 impl<DB: Database, H: VmHooks> core::fmt::Debug for Context<'_, DB, H> {
@@ -131,7 +135,33 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
             Some(custom) if H::ENABLED => Interpreter::with_custom(custom),
             _ => Interpreter::new(),
         };
-        Self { journal, hooks, block, tx, fork, precompiles, interp: Arc::new(interp), depth: 0 }
+        Self {
+            journal,
+            hooks,
+            block,
+            tx,
+            fork,
+            precompiles,
+            interp: Arc::new(interp),
+            depth: 0,
+            interrupt: None,
+            interrupted: false,
+        }
+    }
+
+    /// Whether the stop signal is set; remembers it, so the transaction ends in an error.
+    #[inline]
+    fn stop_requested(&mut self) -> bool {
+        if self.interrupted {
+            return true;
+        }
+        if let Some(interrupt) = self.interrupt
+            && interrupt.is_set()
+        {
+            core::hint::cold_path();
+            self.interrupted = true;
+        }
+        self.interrupted
     }
 
     /// Runs a message call at `depth` with the call hooks around it (see
@@ -164,9 +194,10 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
         depth: usize,
         memory: &mut SharedMemory,
     ) -> FrameOutcome {
-        if self.journal.failed() {
-            // A database read failed: the transaction is aborted, so start nothing more.
-            return FrameOutcome::halt(Exit::OutOfGas);
+        if self.journal.failed() || self.stop_requested() {
+            // A database read failed or the VM was interrupted: the transaction is aborted,
+            // so start nothing more.
+            return FrameOutcome::halt(Exit::Aborted);
         }
         let cp = self.journal.checkpoint();
         self.journal.touch(inputs.target_address);
@@ -233,7 +264,8 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
                             PrecompileFailure::StateChangeRefused => {
                                 Exit::StateChangeDuringStaticCall
                             }
-                            _ => Exit::OutOfGas,
+                            PrecompileFailure::OutOfGas => Exit::OutOfGas,
+                            _ => Exit::PrecompileFailure,
                         })
                     }
                 };
@@ -248,9 +280,18 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
                     output: out.output,
                     address: None,
                 },
-                _ => {
+                Err(PrecompileError::Interrupted) => {
+                    self.interrupted = true;
+                    self.journal.revert(cp);
+                    FrameOutcome::halt(Exit::Aborted)
+                }
+                Ok(_) | Err(PrecompileError::OutOfGas) => {
                     self.journal.revert(cp);
                     FrameOutcome::halt(Exit::OutOfGas)
+                }
+                Err(_) => {
+                    self.journal.revert(cp);
+                    FrameOutcome::halt(Exit::PrecompileFailure)
                 }
             };
         }
@@ -312,8 +353,11 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
         depth: usize,
         memory: &mut SharedMemory,
     ) -> FrameOutcome {
-        if self.journal.failed() || self.journal.has_collision(address) {
-            return FrameOutcome::halt(Exit::OutOfGas);
+        if self.journal.failed() || self.stop_requested() {
+            return FrameOutcome::halt(Exit::Aborted);
+        }
+        if self.journal.has_collision(address) {
+            return FrameOutcome::halt(Exit::CreateCollision);
         }
         let cp = self.journal.checkpoint();
         self.journal.mark_created(address);
@@ -363,13 +407,13 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
         let code = std::mem::take(&mut res.output);
         if self.fork >= Fork::London && code.first() == Some(&0xef) {
             self.journal.revert(cp);
-            return FrameOutcome::halt(Exit::OutOfGas);
+            return FrameOutcome::halt(Exit::InvalidCodePrefix);
         }
         let cost = code.len() as u64 * CODE_DEPOSIT_GAS;
         if res.gas_left < cost {
             if self.fork >= Fork::Homestead {
                 self.journal.revert(cp);
-                return FrameOutcome::halt(Exit::OutOfGas);
+                return FrameOutcome::halt(Exit::CodeDepositOutOfGas);
             }
             // Frontier: the contract keeps empty code and the gas is not charged.
             res.address = Some(address);
@@ -377,7 +421,7 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
         }
         if self.fork >= Fork::SpuriousDragon && code.len() > MAX_CODE_SIZE {
             self.journal.revert(cp);
-            return FrameOutcome::halt(Exit::OutOfGas);
+            return FrameOutcome::halt(Exit::CodeSizeLimit);
         }
         res.gas_left -= cost;
         if !code.is_empty() {
@@ -585,7 +629,7 @@ impl<DB: Database, H: VmHooks> Host for Context<'_, DB, H> {
         {
             return CallOutcome::not_started(inputs.gas_limit);
         }
-        let res = self.call_frame(&inputs, self.depth + 1, memory);
+        let res = on_deep_stack(|| self.call_frame(&inputs, self.depth + 1, memory));
         CallOutcome {
             outcome: res.outcome(),
             gas_left: res.gas_left,
@@ -619,7 +663,7 @@ impl<DB: Database, H: VmHooks> Host for Context<'_, DB, H> {
         self.journal.warm(address);
         self.journal.set_nonce(inputs.caller, nonce + 1);
         let depth = self.depth + 1;
-        let res = self.create_hooked(&inputs, address, depth, memory);
+        let res = on_deep_stack(|| self.create_hooked(&inputs, address, depth, memory));
         let outcome = res.outcome();
         CreateOutcome {
             outcome,
@@ -629,4 +673,19 @@ impl<DB: Database, H: VmHooks> Host for Context<'_, DB, H> {
             output: if outcome == Outcome::Revert { res.output } else { Bytes::new() },
         }
     }
+}
+
+/// Native stack kept free below a child frame: more than one frame of the interpreter, the host
+/// and the hooks needs (about 10 KiB in a debug build).
+const STACK_RED_ZONE: usize = 64 * 1024;
+/// The size of each stack segment added when the red zone is reached: room for dozens of frames.
+const STACK_SEGMENT: usize = 1024 * 1024;
+
+/// Runs a child frame, first moving to a new native stack segment when less than
+/// [`STACK_RED_ZONE`] is left, so a 1024-deep chain of calls or creations runs on any thread
+/// (a 256 KiB worker included) instead of overflowing it. The check is one comparison against
+/// the stack limit that `stacker` keeps per thread.
+#[inline]
+fn on_deep_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f)
 }

@@ -161,6 +161,10 @@ pub enum Error {
     /// transaction was aborted and none of its state is returned.
     #[error("database read failed")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The VM's [`crate::Interrupt`] was set (a time limit, a user's request) while the
+    /// transaction ran; it was stopped and none of its state is returned.
+    #[error("transaction interrupted")]
+    Interrupted,
 }
 
 impl Error {

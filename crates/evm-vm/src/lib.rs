@@ -32,6 +32,7 @@ pub use evm_bytecode::{AnalyzedCode, Fork};
 pub use evm_codecache::{self, CodeCache};
 pub use evm_extensions::{self, Extensions};
 pub use evm_interp::{AbortReason, BlockEnv, Hooks, NoHooks};
+pub use evm_precompiles::Interrupt;
 pub use gas::{IntrinsicGas, intrinsic_gas};
 pub use hooks::VmHooks;
 #[cfg(feature = "codecache")]

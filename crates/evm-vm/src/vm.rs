@@ -12,7 +12,7 @@ use evm_interp::{
     AbortReason, BlockEnv, CallInputs, CallKind, CreateInputs, CreateScheme, Exit, Hooks, NoHooks,
     Outcome, TxEnv,
 };
-use evm_precompiles::PrecompileSet;
+use evm_precompiles::{Interrupt, PrecompileSet};
 
 use crate::context::Context;
 use crate::gas::{self, BlobParams, GAS_PER_BLOB, MAX_INITCODE_SIZE, TX_GAS_LIMIT_CAP};
@@ -84,6 +84,7 @@ pub struct VmBuilder<DB, H = NoHooks> {
     excess_blob_gas: Option<u64>,
     db: DB,
     hooks: H,
+    interrupt: Option<Interrupt>,
 }
 
 impl<DB: Database> VmBuilder<DB, NoHooks> {
@@ -95,6 +96,7 @@ impl<DB: Database> VmBuilder<DB, NoHooks> {
             excess_blob_gas: None,
             db,
             hooks: NoHooks,
+            interrupt: None,
         }
     }
 }
@@ -123,7 +125,14 @@ impl<DB: Database, H: Hooks> VmBuilder<DB, H> {
             excess_blob_gas: self.excess_blob_gas,
             db: self.db,
             hooks,
+            interrupt: self.interrupt,
         }
+    }
+    /// Installs a stop signal: once it is set, a running transaction stops at the next call,
+    /// creation or BLAKE2F poll and returns [`Error::Interrupted`] with no state.
+    pub fn interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
+        self
     }
     /// Installs an extension registry: its hooks, custom opcodes and precompiles.
     pub fn extensions(self, extensions: Extensions) -> VmBuilder<DB, Extensions> {
@@ -144,6 +153,7 @@ impl<DB: Database, H: Hooks> VmBuilder<DB, H> {
             db: self.db,
             hooks: self.hooks,
             precompiles: PrecompileSet::for_fork(self.fork),
+            interrupt: self.interrupt,
         }
     }
 }
@@ -157,6 +167,7 @@ pub struct Vm<DB, H = NoHooks> {
     db: DB,
     hooks: H,
     precompiles: PrecompileSet,
+    interrupt: Option<Interrupt>,
 }
 
 /// What validation hands to execution.
@@ -326,6 +337,19 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
     /// `Err(Error::Database)` when the database failed to load anything the transaction
     /// needed: the transaction is aborted and no state is returned.
     pub fn transact(&mut self, tx: &Tx) -> Result<ResultAndState, Error> {
+        if self.interrupt.is_none() {
+            return self.transact_inner(tx);
+        }
+        let interrupt = self.interrupt.clone();
+        evm_precompiles::with_interrupt(interrupt.as_ref(), || self.transact_inner(tx))
+    }
+
+    /// Replaces the stop signal (see [`VmBuilder::interrupt`]); `None` removes it.
+    pub fn set_interrupt(&mut self, interrupt: Option<Interrupt>) {
+        self.interrupt = interrupt;
+    }
+
+    fn transact_inner(&mut self, tx: &Tx) -> Result<ResultAndState, Error> {
         let _span =
             tracing::debug_span!("transact", caller = %tx.caller, nonce = tx.nonce).entered();
         let fork = self.fork;
@@ -334,7 +358,7 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
             self.hooks.tx_point(HookPoint::TxBeforeValidation, tx).map_err(Error::Rejected)?;
         }
         let v = self.validate_static(tx)?;
-        let Self { block, db, hooks, precompiles, .. } = self;
+        let Self { block, db, hooks, precompiles, interrupt, .. } = self;
         let block: &BlockEnv = block;
         let mut journal = Journal::new(db, fork);
 
@@ -414,6 +438,7 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
             hooks.tx_point(HookPoint::TxBeforeExecution, tx).map_err(Error::Rejected)?;
         }
         let mut ctx = Context::new(journal, hooks, block, tx_env, fork, precompiles);
+        ctx.interrupt = interrupt.as_ref();
         let mut refund: i64 = 0;
         if let Some(auths) = &tx.authorization_list {
             refund += crate::auth::apply_authorizations(&mut ctx.journal, auths, block.chain_id);
@@ -457,6 +482,9 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
         let quotient = if fork >= Fork::London { 5 } else { 2 };
         let refunded = (refund.max(0) as u64).min(used_before_refund / quotient);
         let gas_used = (used_before_refund - refunded).max(v.intrinsic.floor);
+        if ctx.interrupted {
+            return Err(Error::Interrupted);
+        }
         let mut journal = ctx.journal;
         let leftover = U256::from(tx.gas_limit - gas_used) * v.gas_price;
         journal.add_balance(tx.caller, leftover);

@@ -8,7 +8,12 @@ use evm_interp::BlockEnv;
 
 use super::json::{PostEntry, TestUnit, TxTemplate, TxValue};
 use crate::root::{logs_hash, state_root};
-use crate::{AccessListItem, Authorization, Fork, InMemoryDb, Status, Tx, VmBuilder};
+use crate::{
+    AccessListItem, Authorization, Error, Fork, InMemoryDb, Interrupt, Status, Tx, VmBuilder,
+};
+
+/// The failure message of a case its interrupt stopped; the runner words it as a timeout.
+pub(crate) const INTERRUPTED: &str = "interrupted";
 
 /// Chain id of every state test.
 const CHAIN_ID: u64 = 1;
@@ -106,19 +111,29 @@ impl PreparedUnit {
     }
 
     /// Runs one case.
-    pub(crate) fn run(&self, fork: Fork, post: &PostEntry) -> Result<(), Failure> {
+    /// `interrupt` stops a case that runs too long (see [`crate::VmBuilder::interrupt`]).
+    pub(crate) fn run(
+        &self,
+        fork: Fork,
+        post: &PostEntry,
+        interrupt: Option<&Interrupt>,
+    ) -> Result<(), Failure> {
         let tx = match build_tx(&self.unit.transaction, post)? {
             Ok(tx) => tx,
             Err(reason) => return self.check_rejected(fork, post, &reason),
         };
-        let mut vm = VmBuilder::new(self.pre.clone())
+        let mut builder = VmBuilder::new(self.pre.clone())
             .fork(fork)
             .block(self.block(fork))
-            .excess_blob_gas(self.excess_blob_gas(fork))
-            .build();
+            .excess_blob_gas(self.excess_blob_gas(fork));
+        if let Some(interrupt) = interrupt {
+            builder = builder.interrupt(interrupt.clone());
+        }
+        let mut vm = builder.build();
         let expected_root = post.hash.to_b256();
         let expected_logs = post.logs.to_b256();
         match vm.transact(&tx) {
+            Err(Error::Interrupted) => Err(Failure::msg(INTERRUPTED)),
             Err(err) => self.check_rejected(fork, post, &err.to_string()),
             Ok(outcome) => {
                 if let Some(expected) = &post.expect_exception {

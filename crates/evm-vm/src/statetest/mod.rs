@@ -3,8 +3,8 @@
 //! A case is `(file, test, fork, post index)`. It passes when the post-state root and logs hash
 //! match; an `expectException` case passes when the VM rejects the transaction and the state
 //! root is unchanged. Files are parsed one at a time (per worker), cases run in parallel on a
-//! rayon pool, each on its own large-stack thread under a timeout, with panics caught so that a
-//! panicking or hanging case is a failed case and never ends the run.
+//! rayon pool under a timeout (an [`crate::Interrupt`] with a deadline, which the VM polls), with
+//! panics caught so that a panicking or overlong case is a failed case and never ends the run.
 
 mod case;
 pub mod json;
@@ -12,8 +12,8 @@ pub mod json;
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Once, mpsc};
-use std::time::Duration;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -24,8 +24,10 @@ pub use json::{TestFile, TestUnit, parse_file};
 use crate::Fork;
 use case::{Failure, PreparedUnit};
 
-/// Stack size of the threads that execute cases: calls nest up to depth 1024.
-pub const CASE_STACK_SIZE: usize = 256 * 1024 * 1024;
+/// Stack size of the threads that execute cases. Calls nest up to depth 1024, but the VM moves
+/// to a new stack segment when a thread's stack runs low, so this only needs to hold the
+/// runner and one stretch of frames (debug builds included).
+pub const CASE_STACK_SIZE: usize = 16 * 1024 * 1024;
 
 /// Name of the threads that execute cases; their panics are not printed.
 pub const CASE_THREAD_NAME: &str = "evmkit-statetest-case";
@@ -185,7 +187,9 @@ pub fn run_file(path: &Path, options: &Options) -> Vec<CaseResult> {
         .collect()
 }
 
-/// Runs one case under `timeout`, turning panics into failures.
+/// Runs one case under `timeout`, turning panics into failures. The limit is an
+/// [`crate::Interrupt`] with a deadline: the VM stops at its next call, creation or BLAKE2F
+/// poll once it passes, and the worker goes on with the next case.
 fn run_case(
     unit: &Arc<PreparedUnit>,
     fork_name: &str,
@@ -196,38 +200,25 @@ fn run_case(
         error: format!("unknown fork {fork_name:?}"),
         ..Failure::default()
     })?;
-    let Some(timeout) = timeout else {
-        return execute(unit, fork_name, fork, index);
-    };
-    let (send, recv) = mpsc::channel();
-    let unit = Arc::clone(unit);
-    let fork_name = fork_name.to_owned();
-    let spawned = std::thread::Builder::new()
-        .name(CASE_THREAD_NAME.into())
-        .stack_size(CASE_STACK_SIZE)
-        .spawn(move || {
-            let _ = send.send(execute(&unit, &fork_name, fork, index));
-        });
-    if let Err(err) = spawned {
-        return Err(Failure {
-            error: format!("cannot spawn case thread: {err}"),
-            ..Failure::default()
-        });
-    }
-    match recv.recv_timeout(timeout) {
-        Ok(result) => result,
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(Failure {
-            error: format!("timeout after {} s", timeout.as_secs_f64()),
-            ..Failure::default()
-        }),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err(Failure { error: "case thread died".into(), ..Failure::default() })
+    let interrupt = timeout.map(|t| crate::Interrupt::with_deadline(Instant::now() + t));
+    execute(unit, fork_name, fork, index, interrupt.as_ref()).map_err(|mut failure| {
+        if let Some(timeout) = timeout
+            && failure.error == case::INTERRUPTED
+        {
+            failure.error = format!("timeout after {} s", timeout.as_secs_f64());
         }
-    }
+        failure
+    })
 }
 
 /// Runs one case on the current thread, turning a panic into a failure.
-fn execute(unit: &PreparedUnit, fork_name: &str, fork: Fork, index: usize) -> Result<(), Failure> {
+fn execute(
+    unit: &PreparedUnit,
+    fork_name: &str,
+    fork: Fork,
+    index: usize,
+    interrupt: Option<&crate::Interrupt>,
+) -> Result<(), Failure> {
     quiet_case_panics();
     let post = unit
         .unit
@@ -235,7 +226,7 @@ fn execute(unit: &PreparedUnit, fork_name: &str, fork: Fork, index: usize) -> Re
         .get(fork_name)
         .and_then(|entries| entries.get(index))
         .ok_or_else(|| Failure { error: "post entry vanished".into(), ..Failure::default() })?;
-    match panic::catch_unwind(AssertUnwindSafe(|| unit.run(fork, post))) {
+    match panic::catch_unwind(AssertUnwindSafe(|| unit.run(fork, post, interrupt))) {
         Ok(result) => result,
         Err(payload) => Err(Failure {
             error: format!("panic: {}", panic_message(payload.as_ref())),
@@ -292,8 +283,8 @@ pub fn run_files(
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
-        .stack_size(CASE_STACK_SIZE / 4)
-        .thread_name(|i| format!("evmkit-statetest-{i}"))
+        .stack_size(CASE_STACK_SIZE)
+        .thread_name(|_| CASE_THREAD_NAME.into())
         .build();
     match pool {
         Ok(pool) => pool.install(work),
