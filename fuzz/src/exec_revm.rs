@@ -4,8 +4,9 @@
 
 use alloy_primitives::{Bytes, KECCAK256_EMPTY};
 use evm_vm::Fork;
+use revm::context::either::Either;
 use revm::context::result::{EVMError, ExecutionResult, HaltReason};
-use revm::context::transaction::{AccessList, AccessListItem};
+use revm::context::transaction::{AccessList, AccessListItem, Authorization, SignedAuthorization};
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::database::{CacheDB, EmptyDB};
@@ -121,7 +122,20 @@ pub fn tx(case: &Case) -> TxEnv {
         gas_priority_fee: t.max_priority_fee_per_gas.map(saturating_u128),
         blob_hashes: t.blob_hashes.clone().unwrap_or_default(),
         max_fee_per_blob_gas: t.max_fee_per_blob_gas.map(saturating_u128).unwrap_or_default(),
-        ..TxEnv::default()
+        authorization_list: t
+            .authorization_list
+            .iter()
+            .flatten()
+            .map(|a| {
+                let inner = Authorization {
+                    chain_id: a.chain_id,
+                    address: a.address,
+                    nonce: a.nonce.saturating_to(),
+                };
+                let parity = u8::try_from(a.y_parity).unwrap_or(u8::MAX);
+                Either::Left(SignedAuthorization::new_unchecked(inner, parity, a.r, a.s))
+            })
+            .collect(),
     }
 }
 

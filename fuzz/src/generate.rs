@@ -6,10 +6,12 @@
 //! storage refunds, calls and creations with value and gas variations, precompiles, return data,
 //! jumps, self-destruction and logs. It knows nothing of either VM.
 
+use alloy_primitives::uint;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use evm_bytecode::OPCODE_INFO;
 use evm_bytecode::opcode::opcode as op;
-use evm_vm::{AccessListItem, Fork, Tx};
+use evm_vm::statetest::address_from_secret;
+use evm_vm::{AccessListItem, Authorization, Fork, Tx};
 
 use crate::case::{CHAIN_ID, Case, Env, FORKS, PreAccount};
 use crate::rng::Rng;
@@ -29,6 +31,45 @@ pub const COINBASE: Address = Address::new([
 /// An address with no account in any pre-state.
 pub const NOBODY: Address =
     Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xde, 0xad]);
+
+/// The secp256k1 group order.
+const SECP256K1N: U256 =
+    uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);
+
+/// The sender's private key (the state tests' well-known key).
+const SENDER_KEY: [u8; 32] = [
+    0x45, 0xa9, 0x15, 0xe4, 0xd0, 0x60, 0x14, 0x9e, 0xb4, 0x36, 0x59, 0x60, 0xe6, 0xa7, 0xa4, 0x5f,
+    0x33, 0x43, 0x93, 0x09, 0x30, 0x61, 0x11, 0x6b, 0x19, 0x7e, 0x32, 0x40, 0x06, 0x5f, 0xf2, 0xd8,
+];
+
+/// Key `i` of the EIP-7702 authorities: the sender's for 0, small fixed scalars otherwise.
+fn authority_key(i: u8) -> [u8; 32] {
+    if i == 0 {
+        return SENDER_KEY;
+    }
+    let mut key = [0u8; 32];
+    key[0] = 0x11;
+    key[31] = i;
+    key
+}
+
+/// Signs `auth` with `key` (low-s, as EIP-2 requires).
+fn sign(key: &[u8; 32], auth: &mut Authorization) {
+    let Ok(signer) = k256::ecdsa::SigningKey::from_slice(key) else { return };
+    let hash = evm_vm::auth::authorization_hash(auth);
+    let (signature, recovery) = signer.sign_prehash_recoverable(hash.as_slice());
+    let bytes = signature.to_bytes();
+    let r = U256::from_be_slice(&bytes[..32]);
+    let mut s = U256::from_be_slice(&bytes[32..]);
+    let mut parity = u64::from(recovery.is_y_odd());
+    if s > SECP256K1N >> 1 {
+        s = SECP256K1N - s;
+        parity ^= 1;
+    }
+    auth.y_parity = U256::from(parity);
+    auth.r = r;
+    auth.s = s;
+}
 
 /// The address of generated contract `i`.
 pub fn contract_address(i: usize) -> Address {
@@ -303,7 +344,7 @@ impl Gen<'_> {
             difficulty: U256::from(self.rng.next_u64()),
             prevrandao: B256::from(U256::from(self.rng.next_u64())),
         };
-        let tx = self.tx(&pre, basefee);
+        let tx = self.tx(&mut pre, basefee);
         Case { fork, env, pre, tx }
     }
 
@@ -315,7 +356,7 @@ impl Gen<'_> {
         }
     }
 
-    fn tx(&mut self, pre: &[PreAccount], basefee: u64) -> Tx {
+    fn tx(&mut self, pre: &mut Vec<PreAccount>, basefee: u64) -> Tx {
         let fork = self.fork;
         let sender_nonce = pre[0].nonce;
         let to = match self.rng.below(100) {
@@ -344,8 +385,8 @@ impl Gen<'_> {
             0 => self.rng.range(20_000, 60_000),
             1 => (1 << 24) + self.rng.below(3),
             2 => self.rng.range(1_000_000, 8_000_000),
-            3..=20 => self.rng.range(21_000, 150_000),
-            _ => self.rng.range(60_000, 1_000_000),
+            3..=12 => self.rng.range(21_000, 150_000),
+            _ => self.rng.range(100_000, 2_000_000),
         };
         let nonce = if self.rng.one_in(30) { sender_nonce.wrapping_add(1) } else { sender_nonce };
         let price = basefee + self.rng.below(6);
@@ -363,12 +404,13 @@ impl Gen<'_> {
         };
         // The type: mostly one the fork allows, sometimes one it does not.
         let max_type = match fork {
+            f if f >= Fork::Prague => 4,
             f if f >= Fork::Cancun => 3,
             f if f >= Fork::London => 2,
             f if f >= Fork::Berlin => 1,
             _ => 0,
         };
-        let ty = if self.rng.one_in(30) { self.rng.below(4) } else { self.rng.below(max_type + 1) };
+        let ty = if self.rng.one_in(30) { self.rng.below(5) } else { self.rng.below(max_type + 1) };
         if ty >= 1 {
             let entries = self.rng.below(3);
             let list = (0..entries)
@@ -388,7 +430,7 @@ impl Gen<'_> {
             tx.max_fee_per_gas = Some(U256::from(cap));
             tx.gas_price = U256::from(cap);
         }
-        if ty >= 3 {
+        if ty == 3 {
             let count = if self.rng.one_in(20) { 0 } else { self.rng.range(1, 7) };
             let hashes = (0..count)
                 .map(|_| {
@@ -406,7 +448,76 @@ impl Gen<'_> {
                 tx.to = Some(self.contracts[0]);
             }
         }
+        if ty == 4 {
+            tx.authorization_list = Some(self.authorizations(pre, tx.nonce));
+            // Like a blob transaction's, a set-code envelope always has a recipient.
+            if tx.to.is_none() {
+                tx.to = Some(self.contracts[0]);
+            }
+        }
         tx
+    }
+
+    /// EIP-7702 authorizations, signed by a few fixed keys (the sender's among them), with
+    /// their authorities sometimes in the pre-state, and some invalid tuples.
+    fn authorizations(&mut self, pre: &mut Vec<PreAccount>, tx_nonce: u64) -> Vec<Authorization> {
+        let count = if self.rng.one_in(25) { 0 } else { self.rng.range(1, 3) };
+        let mut out = Vec::new();
+        for _ in 0..count {
+            let key = authority_key(self.rng.below(4) as u8);
+            let Some(authority) = address_from_secret(&B256::from(key)) else { continue };
+            let existing = pre.iter().position(|a| a.address == authority);
+            let nonce = match existing {
+                Some(i) => pre[i].nonce,
+                None if self.rng.one_in(2) => {
+                    let nonce = self.rng.below(3);
+                    let code = match self.rng.below(4) {
+                        0 => {
+                            let mut code = vec![0xef, 0x01, 0x00];
+                            code.extend_from_slice(self.contracts[0].as_slice());
+                            Bytes::from(code)
+                        }
+                        1 => Bytes::from_static(&[op::STOP]),
+                        _ => Bytes::new(),
+                    };
+                    let balance = self.balance();
+                    pre.push(PreAccount {
+                        address: authority,
+                        balance,
+                        nonce,
+                        code,
+                        storage: vec![],
+                    });
+                    nonce
+                }
+                None => 0,
+            };
+            // The sender's own authorization sees its nonce after the transaction's bump.
+            let nonce = if authority == SENDER { tx_nonce.wrapping_add(1) } else { nonce };
+            let nonce = if self.rng.one_in(10) { nonce.wrapping_add(1) } else { nonce };
+            let address = match self.rng.below(8) {
+                0 => Address::ZERO,
+                1 => precompile_address(self.rng),
+                2 => NOBODY,
+                _ => *self.rng.pick(&self.contracts.clone()),
+            };
+            let chain_id = match self.rng.below(10) {
+                0 => U256::ZERO,
+                1 => U256::from(2),
+                _ => U256::from(CHAIN_ID),
+            };
+            let mut auth =
+                Authorization { chain_id, address, nonce: U256::from(nonce), ..Default::default() };
+            sign(&key, &mut auth);
+            match self.rng.below(20) {
+                0 => auth.y_parity = U256::from(2),
+                1 => auth.s = SECP256K1N - auth.s,
+                2 => auth.r = U256::from(self.rng.next_u64()),
+                _ => {}
+            }
+            out.push(auth);
+        }
+        out
     }
 
     /// A value likely to hit edge cases.
@@ -442,6 +553,11 @@ impl Gen<'_> {
             6..=25 => U256::ZERO,
             _ => U256::from(self.rng.below(100)),
         }
+    }
+
+    /// Zero half the time, else below 40: offsets and sizes inside short return data.
+    fn small_or_zero(&mut self) -> U256 {
+        if self.rng.one_in(2) { U256::ZERO } else { U256::from(self.rng.below(40)) }
     }
 
     fn key(&mut self) -> U256 {
@@ -524,15 +640,15 @@ impl Gen<'_> {
     }
 
     fn terminator(&mut self, asm: &mut Asm) {
-        match self.rng.below(12) {
-            0..=1 => asm.op(op::STOP),
-            2..=4 => {
+        match self.rng.below(30) {
+            0..=4 => asm.op(op::STOP),
+            5..=14 => {
                 let (len, off) = (self.mem_len(), self.mem_offset());
                 asm.push(if self.rng.chance(70) { U256::from(self.rng.below(96)) } else { len });
                 asm.push(if self.rng.chance(70) { U256::from(self.rng.below(64)) } else { off });
                 asm.op(op::RETURN);
             }
-            5..=6 => {
+            15..=19 => {
                 asm.push_u64(self.rng.below(64));
                 asm.push_u64(self.rng.below(64));
                 asm.op(if self.fork >= Fork::Byzantium || self.rng.one_in(4) {
@@ -541,13 +657,13 @@ impl Gen<'_> {
                     op::RETURN
                 });
             }
-            7 => asm.op(op::INVALID),
-            8 => {
+            20 => asm.op(op::INVALID),
+            21..=22 => {
                 let target = self.call_target();
                 asm.push_addr(target);
                 asm.op(op::SELFDESTRUCT);
             }
-            9 => {
+            23 => {
                 let b = self.some_opcode();
                 asm.op(b);
             }
@@ -620,13 +736,13 @@ impl Gen<'_> {
                 ]);
                 let opcode = self.or_older(opcode, op::CODECOPY);
                 let len = self.mem_len();
-                let src = if opcode == op::RETURNDATACOPY && self.rng.chance(70) {
-                    U256::from(self.rng.below(40))
+                let src = if opcode == op::RETURNDATACOPY && self.rng.chance(80) {
+                    self.small_or_zero()
                 } else {
                     self.mem_offset()
                 };
-                asm.push(if opcode == op::RETURNDATACOPY && self.rng.chance(70) {
-                    U256::from(self.rng.below(40))
+                asm.push(if opcode == op::RETURNDATACOPY && self.rng.chance(80) {
+                    self.small_or_zero()
                 } else {
                     len
                 });
@@ -679,7 +795,7 @@ impl Gen<'_> {
                     asm.op(op::POP);
                 }
             }
-            84..=85 => {
+            84..=85 if self.fork >= Fork::Byzantium || self.rng.one_in(10) => {
                 // Return data of the last call.
                 asm.op(op::RETURNDATASIZE);
                 asm.push_u64(0);
@@ -822,7 +938,7 @@ impl Gen<'_> {
             _ => asm.push(self.value()),
         }
         asm.op(opcode);
-        if self.rng.chance(40) {
+        if self.rng.chance(40) && self.fork >= Fork::Byzantium {
             asm.op(op::RETURNDATASIZE);
             asm.push_u64(0x300);
             asm.op(op::MSTORE);

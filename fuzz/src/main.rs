@@ -330,12 +330,16 @@ fn main() -> ExitCode {
             last = Instant::now();
             let t = start.elapsed().as_secs_f64();
             let n = stats.executions.load(Ordering::Relaxed);
+            let invalid = if o.target == Target::Differential {
+                format!(", {} invalid txs", stats.invalid.load(Ordering::Relaxed))
+            } else {
+                String::new()
+            };
             eprintln!(
-                "[{t:6.1} s] {n} executions ({:.0}/s), {} divergences, {} crashes, {} invalid txs",
+                "[{t:6.1} s] {n} executions ({:.0}/s), {} divergences, {} crashes{invalid}",
                 n as f64 / t,
                 stats.divergences.load(Ordering::Relaxed),
                 stats.crashes.load(Ordering::Relaxed),
-                stats.invalid.load(Ordering::Relaxed),
             );
         }
     }

@@ -136,6 +136,22 @@ pub fn document(
         tx.insert("blobVersionedHashes".into(), Value::Array(hashes));
         tx.insert("maxFeePerBlobGas".into(), hex_u256(t.max_fee_per_blob_gas.unwrap_or_default()));
     }
+    if let Some(list) = &t.authorization_list {
+        let list: Vec<Value> = list
+            .iter()
+            .map(|a| {
+                json!({
+                    "chainId": hex_u256(a.chain_id),
+                    "address": addr(a.address),
+                    "nonce": hex_u256(a.nonce),
+                    "v": hex_u256(a.y_parity),
+                    "r": hex_u256(a.r),
+                    "s": hex_u256(a.s),
+                })
+            })
+            .collect();
+        tx.insert("authorizationList".into(), Value::Array(list));
+    }
     let mut post = json!({
         "hash": Value::String(root.to_string()),
         "logs": Value::String(logs.to_string()),
