@@ -42,6 +42,16 @@ const SENDER_KEY: [u8; 32] = [
     0x33, 0x43, 0x93, 0x09, 0x30, 0x61, 0x11, 0x6b, 0x19, 0x7e, 0x32, 0x40, 0x06, 0x5f, 0xf2, 0xd8,
 ];
 
+/// The addresses of the four EIP-7702 authority keys (the sender's first).
+fn authorities() -> &'static [Address; 4] {
+    static AUTHORITIES: std::sync::OnceLock<[Address; 4]> = std::sync::OnceLock::new();
+    AUTHORITIES.get_or_init(|| {
+        std::array::from_fn(|i| {
+            address_from_secret(&B256::from(authority_key(i as u8))).unwrap_or(NOBODY)
+        })
+    })
+}
+
 /// Key `i` of the EIP-7702 authorities: the sender's for 0, small fixed scalars otherwise.
 fn authority_key(i: u8) -> [u8; 32] {
     if i == 0 {
@@ -364,16 +374,25 @@ impl Gen<'_> {
             55..=72 => Some(*self.rng.pick(&self.contracts.clone())),
             73..=79 => Some(precompile_address(self.rng)),
             80..=81 => Some(if self.rng.one_in(2) { NOBODY } else { SENDER }),
+            82..=84 if fork >= Fork::Prague => Some(authorities()[self.rng.index(4)]),
             _ => None,
         };
         let data: Bytes = match to {
+            // Sometimes init code at or just over the EIP-3860 limit.
+            None if self.rng.one_in(100) => {
+                let mut code = self.init_code(1);
+                code.resize(0xc000 + self.rng.below(2) as usize, 0);
+                code.into()
+            }
             None => self.init_code(2).into(),
             Some(a) if a.as_slice()[..18].iter().all(|&b| b == 0) => {
                 self.precompile_input(a).into()
             }
             Some(_) => {
-                let len = self.rng.below(70) as usize;
-                self.rng.bytes(len).into()
+                // Mostly short calldata; sometimes long, for the EIP-7623 floor.
+                let len =
+                    if self.rng.one_in(30) { self.rng.below(4096) } else { self.rng.below(70) };
+                self.rng.bytes(len as usize).into()
             }
         };
         let value = match self.rng.below(30) {
@@ -464,8 +483,9 @@ impl Gen<'_> {
         let count = if self.rng.one_in(25) { 0 } else { self.rng.range(1, 3) };
         let mut out = Vec::new();
         for _ in 0..count {
-            let key = authority_key(self.rng.below(4) as u8);
-            let Some(authority) = address_from_secret(&B256::from(key)) else { continue };
+            let i = self.rng.below(4) as u8;
+            let key = authority_key(i);
+            let authority = authorities()[usize::from(i)];
             let existing = pre.iter().position(|a| a.address == authority);
             let nonce = match existing {
                 Some(i) => pre[i].nonce,
@@ -566,6 +586,7 @@ impl Gen<'_> {
 
     fn call_target(&mut self) -> Address {
         match self.rng.below(12) {
+            0 if self.fork >= Fork::Prague => authorities()[self.rng.index(4)],
             0..=5 => *self.rng.pick(&self.contracts.clone()),
             6..=8 => precompile_address(self.rng),
             9 => SENDER,
@@ -819,6 +840,7 @@ impl Gen<'_> {
             }
             _ => {
                 let opcode = *self.rng.pick(&[op::SLOAD, op::TLOAD]);
+                let opcode = self.or_older(opcode, op::SLOAD);
                 let key = self.key();
                 asm.push(key);
                 asm.op(opcode);
@@ -932,6 +954,8 @@ impl Gen<'_> {
         }
         asm.push_addr(target);
         match self.rng.below(10) {
+            // Before Tangerine Whistle a call cannot ask for more gas than is left.
+            0..=3 if self.fork < Fork::Tangerine => asm.push_u64(self.rng.below(30_000)),
             0..=3 => asm.op(op::GAS),
             4..=7 => asm.push_u64(*self.rng.pick(&[0u64, 1, 2300, 2600, 3000, 10_000, 60_000])),
             8 => asm.push_u64(self.rng.below(200_000)),
