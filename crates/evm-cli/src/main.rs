@@ -43,6 +43,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Transactions with megabytes of memory stay lazily zeroed (glibc): see the function.
+    evm_interp::memory::keep_large_allocations_lazy();
     let result = match cli.command {
         Command::Disasm(args) => disasm::run(args),
         Command::Analyze(args) => analyze::run(args),

@@ -66,8 +66,8 @@ struct Compiled {
     before: Option<Box<[bool; 256]>>,
     /// Opcodes some `OpcodeAfter` hook wants.
     after: Option<Box<[bool; 256]>>,
-    /// `OpcodeBefore` and `OpcodeAfter`: the (entry, hook) when it is the point's only hook
-    /// and a compiled-in one (no plugin fault flag), for the one-call fast path.
+    /// `OpcodeBefore` and `OpcodeAfter`: the (entry, hook) when it is the point's only hook,
+    /// for the one-call fast path.
     single: [Option<(usize, usize)>; 2],
     /// Custom-opcode routing for the interpreter.
     custom: Option<CustomOpcodes>,
@@ -546,9 +546,7 @@ impl Extensions {
         for (slot, point) in
             [HookPoint::OpcodeBefore, HookPoint::OpcodeAfter].into_iter().enumerate()
         {
-            if let [(e, h)] = c.points[point as usize][..]
-                && self.entries[e].fault.is_none()
-            {
+            if let [(e, h)] = c.points[point as usize][..] {
                 c.single[slot] = Some((e, h));
             }
         }
@@ -574,7 +572,7 @@ impl Extensions {
                 (hook.f)(event)
             };
             entry.stats[point as usize].calls += 1;
-            if entry.fault.is_some() && faulted(entry, point) {
+            if has_fault(entry) && faulted(entry, point) {
                 continue;
             }
             if matches!(answer, HookOutcome::Continue) {
@@ -590,10 +588,10 @@ impl Extensions {
         if mods.is_empty() { Verdict::Continue } else { Verdict::Modify(mods) }
     }
 
-    /// An opcode point whose filter wants `opcode`. The point's only hook, compiled in and
-    /// untimed, is called right here, inlined into the interpreter's loop: its filter is the
-    /// point's filter (already checked), so the call is the only work. Anything else takes
-    /// [`Extensions::step`].
+    /// An opcode point whose filter wants `opcode`. The point's only hook, untimed, is called
+    /// right here, inlined into the interpreter's loop: its filter is the point's filter
+    /// (already checked), so the call and a plugin's fault-flag load are the only work.
+    /// Anything else takes [`Extensions::step`].
     #[inline(always)]
     fn step_fast(&mut self, point: HookPoint, frame: &FrameView<'_>, opcode: u8) -> StepAction {
         let slot = (point == HookPoint::OpcodeAfter) as usize;
@@ -605,6 +603,9 @@ impl Extensions {
             let entry = &mut self.entries[e];
             entry.stats[point as usize].calls += 1;
             let answer = (entry.hooks[h].f)(&HookEvent::Step(frame));
+            if has_fault(entry) && faulted(entry, point) {
+                return StepAction::Continue;
+            }
             if matches!(answer, HookOutcome::Continue) {
                 return StepAction::Continue;
             }
@@ -633,24 +634,6 @@ impl Extensions {
     fn step(&mut self, point: HookPoint, frame: &FrameView<'_>, opcode: u8) -> StepAction {
         if !self.asked.is_empty() {
             self.asked.clear();
-        }
-        // One compiled-in hook, no timing, but a fast slot that could not be used (refusals
-        // pending): call it directly; anything but `Continue` takes the general handling.
-        let slot = (point == HookPoint::OpcodeAfter) as usize;
-        if let Some((e, h)) = self.compiled.single[slot]
-            && !self.config.metrics
-        {
-            let entry = &mut self.entries[e];
-            let hook = &mut entry.hooks[h];
-            if !entry.enabled || !hook.wants(opcode) {
-                return StepAction::Continue;
-            }
-            let answer = (hook.f)(&HookEvent::Step(frame));
-            entry.stats[point as usize].calls += 1;
-            if matches!(answer, HookOutcome::Continue) {
-                return StepAction::Continue;
-            }
-            return self.fast_answer(e, point, answer);
         }
         match self.run(point, &HookEvent::Step(frame), Some(opcode)) {
             Verdict::Continue | Verdict::Replace(_) => StepAction::Continue,
@@ -699,6 +682,13 @@ fn timed_call(hook: &mut Hook, event: &HookEvent<'_>, stats: &mut Stats) -> Hook
     let answer = (hook.f)(event);
     stats.time(start.elapsed());
     answer
+}
+
+/// Whether a plugin's callback raised its fault flag (a panic or an error status): one relaxed
+/// load, so the common case pays no read-modify-write.
+#[inline(always)]
+fn has_fault(entry: &Entry) -> bool {
+    entry.fault.as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed) != 0)
 }
 
 /// Reads and clears a plugin's fault flag; `true` when the hook faulted (the extension is

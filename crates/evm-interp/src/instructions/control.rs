@@ -1,6 +1,6 @@
 //! Control flow: STOP, JUMP, JUMPI, JUMPDEST, PC, GAS, RETURN, REVERT.
 
-use alloy_primitives::{Bytes, U256};
+use alloy_primitives::U256;
 
 use crate::frame::{Frame, to_u64};
 use crate::host::Host;
@@ -59,7 +59,7 @@ fn output<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let [offset, len] = f.stack.popn::<2>();
     let (offset, len) = f.resize_memory(offset, len)?;
     if len > 0 {
-        f.output = Bytes::copy_from_slice(f.memory.slice(offset, len));
+        f.output = f.memory.to_bytes(offset, len);
     }
     Ok(())
 }

@@ -198,7 +198,7 @@ fn call_inner<H: Host>(f: &mut Frame<'_, H>, kind: CallKind) -> Result<(), Exit>
     let stipend = if transfers_value { gas::CALL_STIPEND } else { 0 };
 
     let input = match in_range {
-        Some((o, n)) => Bytes::copy_from_slice(f.memory.slice(o, n)),
+        Some((o, n)) => f.memory.to_bytes(o, n),
         None => Bytes::new(),
     };
     let here = f.input.address;
@@ -257,8 +257,7 @@ pub fn create<const IS_CREATE2: bool, H: Host>(f: &mut Frame<'_, H>) -> Result<(
     let gas_limit =
         if f.fork >= Fork::Tangerine { gas::all_but_one_64th(f.gas_left) } else { f.gas_left };
     f.charge(gas_limit)?;
-    let init_code =
-        if len == 0 { Bytes::new() } else { Bytes::copy_from_slice(f.memory.slice(offset, len)) };
+    let init_code = if len == 0 { Bytes::new() } else { f.memory.to_bytes(offset, len) };
     let scheme = if IS_CREATE2 { CreateScheme::Create2 { salt } } else { CreateScheme::Create };
     let inputs = CreateInputs { caller: f.input.address, scheme, value, init_code, gas_limit };
     let result = f.host.create(inputs, f.memory);

@@ -12,7 +12,8 @@ pub mod json;
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Once};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once, mpsc};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -133,18 +134,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Runs every case of one file. A file that cannot be read or parsed yields one failure.
-pub fn run_file(path: &Path, options: &Options) -> Vec<CaseResult> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return vec![CaseResult::file_failure(path, format!("cannot read file: {err}"))];
-        }
-    };
-    let file = match parse_file(&bytes) {
-        Ok(file) => file,
-        Err(err) => return vec![CaseResult::file_failure(path, format!("malformed file: {err}"))],
-    };
+/// One case of a parsed file: the unit, the test name, the fork name and the post index.
+type PreparedCase = (Arc<PreparedUnit>, String, String, usize);
+
+/// Reads and parses one file and selects its cases; a file that cannot be read or parsed is
+/// its one failed result.
+fn prepare_file(path: &Path, options: &Options) -> Result<Vec<PreparedCase>, Box<CaseResult>> {
+    let failure = |error| Box::new(CaseResult::file_failure(path, error));
+    let bytes = std::fs::read(path).map_err(|err| failure(format!("cannot read file: {err}")))?;
+    let file = parse_file(&bytes).map_err(|err| failure(format!("malformed file: {err}")))?;
     drop(bytes);
     let mut cases = Vec::new();
     for (name, unit) in file {
@@ -165,26 +163,36 @@ pub fn run_file(path: &Path, options: &Options) -> Vec<CaseResult> {
             cases.push((Arc::clone(&unit), name.clone(), fork, index));
         }
     }
-    cases
-        .into_par_iter()
-        .map(|(unit, test, fork, index)| {
-            let outcome = run_case(&unit, &fork, index, options.timeout);
-            let (pass, failure) = match outcome {
-                Ok(()) => (true, Failure::default()),
-                Err(failure) => (false, failure),
-            };
-            CaseResult {
-                file: path.to_path_buf(),
-                test,
-                fork,
-                index,
-                pass,
-                error: (!pass).then_some(failure.error),
-                expected: failure.expected,
-                got: failure.got,
-            }
-        })
-        .collect()
+    Ok(cases)
+}
+
+/// Runs one prepared case of the file at `path`.
+fn run_prepared(path: &Path, case: PreparedCase, options: &Options) -> CaseResult {
+    let (unit, test, fork, index) = case;
+    let outcome = run_case(&unit, &fork, index, options.timeout);
+    let (pass, failure) = match outcome {
+        Ok(()) => (true, Failure::default()),
+        Err(failure) => (false, failure),
+    };
+    CaseResult {
+        file: path.to_path_buf(),
+        test,
+        fork,
+        index,
+        pass,
+        error: (!pass).then_some(failure.error),
+        expected: failure.expected,
+        got: failure.got,
+    }
+}
+
+/// Runs every case of one file, in parallel on the current rayon pool. A file that cannot be
+/// read or parsed yields one failure.
+pub fn run_file(path: &Path, options: &Options) -> Vec<CaseResult> {
+    match prepare_file(path, options) {
+        Ok(cases) => cases.into_par_iter().map(|case| run_prepared(path, case, options)).collect(),
+        Err(failure) => vec![*failure],
+    }
 }
 
 /// Runs one case under `timeout`, turning panics into failures. The limit is an
@@ -260,36 +268,122 @@ fn quiet_case_panics() {
     });
 }
 
-/// Runs `files` on a pool of `options.threads` workers with large stacks, calling `on_file`
-/// as each file finishes (from worker threads, in completion order). Returns all results in
-/// file order.
+/// Cases parsed ahead of the workers, per worker: enough to keep them busy while the next file
+/// is read, few enough that only a handful of files are in memory at once.
+const CASES_AHEAD_PER_WORKER: usize = 8;
+
+/// The results of one file as its cases finish on the workers.
+struct FileRun {
+    index: usize,
+    path: PathBuf,
+    results: Mutex<Vec<Option<CaseResult>>>,
+    remaining: AtomicUsize,
+}
+
+/// What the reader hands to the workers.
+struct Job {
+    file: Arc<FileRun>,
+    slot: usize,
+    case: PreparedCase,
+}
+
+/// Runs `files` on `options.threads` workers (0: every core), calling `on_file` as each file
+/// finishes (from worker threads, in completion order). Returns all results in file order.
+///
+/// One reader thread parses the files in order and queues their cases in a bounded channel;
+/// the workers take cases one at a time. So at most a few files are parsed and alive at once
+/// whatever the corpus size (a pool of nested parallel loops would let a waiting worker start
+/// file after file), and a file's slow case does not hold up the others.
 pub fn run_files(
     files: &[PathBuf],
     options: &Options,
     on_file: &(dyn Fn(&Path, &[CaseResult]) + Sync),
 ) -> Vec<CaseResult> {
-    let work = || {
-        files
-            .par_iter()
-            .map(|file| {
-                let results = run_file(file, options);
-                on_file(file, &results);
-                results
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .flatten()
-            .collect()
+    let workers = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
-        .stack_size(CASE_STACK_SIZE)
-        .thread_name(|_| CASE_THREAD_NAME.into())
-        .build();
-    match pool {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * CASES_AHEAD_PER_WORKER);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<CaseResult>)>();
+    let finish = |file: &FileRun, results: Vec<CaseResult>, done: &mpsc::Sender<_>| {
+        on_file(&file.path, &results);
+        // The collector outlives every sender; a send cannot fail while it runs.
+        let _ = done.send((file.index, results));
+    };
+    let work = |done: mpsc::Sender<(usize, Vec<CaseResult>)>| {
+        loop {
+            let job = match job_rx.lock() {
+                Ok(rx) => rx.recv(),
+                Err(_) => return,
+            };
+            let Ok(Job { file, slot, case }) = job else { return };
+            let result = run_prepared(&file.path, case, options);
+            if let Ok(mut results) = file.results.lock() {
+                results[slot] = Some(result);
+            }
+            if file.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                let results = file
+                    .results
+                    .lock()
+                    .map(|mut r| r.drain(..).flatten().collect())
+                    .unwrap_or_default();
+                finish(&file, results, &done);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let reader_done = done_tx.clone();
+        scope.spawn(move || {
+            for (index, path) in files.iter().enumerate() {
+                let new_file = |n: usize| FileRun {
+                    index,
+                    path: path.clone(),
+                    results: Mutex::new(vec![None; n]),
+                    remaining: AtomicUsize::new(n),
+                };
+                let cases = match prepare_file(path, options) {
+                    Ok(cases) if !cases.is_empty() => cases,
+                    Ok(_) => {
+                        finish(&new_file(0), Vec::new(), &reader_done);
+                        continue;
+                    }
+                    Err(failure) => {
+                        finish(&new_file(0), vec![*failure], &reader_done);
+                        continue;
+                    }
+                };
+                let file = Arc::new(new_file(cases.len()));
+                for (slot, case) in cases.into_iter().enumerate() {
+                    if job_tx.send(Job { file: Arc::clone(&file), slot, case }).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let mut spawned = 0;
+        for _ in 0..workers {
+            let done = done_tx.clone();
+            let worker = std::thread::Builder::new()
+                .name(CASE_THREAD_NAME.into())
+                .stack_size(CASE_STACK_SIZE)
+                .spawn_scoped(scope, || work(done));
+            match worker {
+                Ok(_) => spawned += 1,
+                Err(err) => tracing::warn!(%err, "cannot spawn a state-test worker"),
+            }
+        }
+        if spawned == 0 {
+            // No thread could be started: work through the queue here.
+            work(done_tx.clone());
+        }
+        drop(done_tx);
+    });
+    let mut by_file: Vec<Vec<CaseResult>> = vec![Vec::new(); files.len()];
+    for (index, results) in done_rx {
+        by_file[index] = results;
     }
+    by_file.into_iter().flatten().collect()
 }
 
 /// Pass and fail counts.
