@@ -515,10 +515,12 @@ impl Gen<'_> {
             // The sender's own authorization sees its nonce after the transaction's bump.
             let nonce = if authority == SENDER { tx_nonce.wrapping_add(1) } else { nonce };
             let nonce = if self.rng.one_in(10) { nonce.wrapping_add(1) } else { nonce };
-            let address = match self.rng.below(8) {
+            let address = match self.rng.below(9) {
                 0 => Address::ZERO,
                 1 => precompile_address(self.rng),
                 2 => NOBODY,
+                // A delegation to a (possibly delegated) authority: chains are not followed.
+                3 => authorities()[self.rng.index(4)],
                 _ => *self.rng.pick(&self.contracts.clone()),
             };
             let chain_id = match self.rng.below(10) {
@@ -1130,11 +1132,46 @@ pub fn precompile_input(rng: &mut Rng, address: Address) -> Vec<u8> {
             out.push(rng.below(3) as u8);
             out
         }
-        0x0a => rng.bytes(192),
+        0x0a => {
+            if rng.one_in(2) {
+                return rng.bytes(192);
+            }
+            // A valid proof: commitment and proof at infinity, y = 0, any small z.
+            let mut commitment = [0u8; 48];
+            commitment[0] = 0xc0;
+            let mut hash = evm_precompiles::sha256(&commitment, u64::MAX, Fork::Cancun)
+                .map(|o| o.output.to_vec())
+                .unwrap_or_else(|_| vec![0; 32]);
+            hash[0] = 1;
+            let mut out = hash;
+            out.extend(word(rng.below(1000)));
+            out.extend(word(0));
+            out.extend(commitment);
+            out.extend(commitment);
+            out
+        }
         0x0b..=0x11 => {
-            let sizes = [256usize, 256, 512, 288, 384, 64, 128];
-            let n = sizes[(id - 0x0b) as usize];
-            rng.bytes(n)
+            // EIP-2537 sizes per unit: G1ADD, G1MSM (k), G2ADD, G2MSM (k), PAIRING (k),
+            // MAP_FP_TO_G1, MAP_FP2_TO_G2.
+            let sizes = [256usize, 160, 512, 288, 384, 64, 128];
+            let unit = sizes[(id - 0x0b) as usize];
+            let k = if matches!(id, 0x0c | 0x0e | 0x0f) { rng.range(1, 3) as usize } else { 1 };
+            match rng.below(3) {
+                // Points at infinity (all zeros) are valid inputs everywhere.
+                0 => vec![0; unit * k],
+                // Field elements: 16 zero bytes, then 48 bytes below the modulus.
+                1 => {
+                    let mut out = Vec::with_capacity(unit * k);
+                    while out.len() < unit * k {
+                        out.extend([0u8; 16]);
+                        out.push(rng.below(0x1a) as u8);
+                        out.extend(rng.bytes(47));
+                    }
+                    out.truncate(unit * k);
+                    out
+                }
+                _ => rng.bytes(unit * k),
+            }
         }
         _ => {
             let len = rng.below(160) as usize;

@@ -24,12 +24,13 @@
 //! the workspace; needs nightly and `cargo install cargo-fuzz`):
 //!
 //! ```sh
-//! cd fuzz/libfuzzer && cargo +nightly fuzz run -s none differential
+//! cd fuzz/libfuzzer && cargo +nightly fuzz run --fuzz-dir . -s none differential
 //! ```
 //!
-//! (`-s none` turns the sanitizer off: the code is safe Rust, and the C crypto libraries of
-//! both VMs are not built for ASan.) The other targets are `precompiles`, `analysis` and
-//! `statetest_json`.
+//! (`--fuzz-dir .` because cargo-fuzz otherwise looks for `fuzz/` under the nearest ordinary
+//! package, which is `evm-fuzz` itself; `-s none` turns the sanitizer off: the code is safe
+//! Rust, and the C crypto libraries of both VMs are not built for ASan.) The other targets are
+//! `precompiles`, `analysis` and `statetest_json`.
 
 pub mod case;
 pub mod diff;
