@@ -78,6 +78,13 @@ pub enum Difference {
         /// revm's value.
         revm: String,
     },
+    /// Same outcome, but the step traces differ (a difference an outcome can mask, such as an
+    /// inner frame's gas when the frame runs out of gas either way).
+    #[error("traces differ at step {index}")]
+    Trace {
+        /// The first differing step.
+        index: usize,
+    },
     /// revm could not run the case at all.
     #[error("revm could not run the case: {0}")]
     Harness(String),
@@ -308,8 +315,12 @@ pub fn differences(
 pub fn trace_difference(case: &Case) -> Option<TraceDifference> {
     let mut vm = exec_evmkit::vm(case, EvmkitTracer::default());
     let _ = exec_evmkit::run_on(case, &mut vm);
-    let ours = std::mem::take(&mut vm.hooks_mut().steps);
-    let (_, theirs) = exec_revm::run_traced(case).ok()?;
+    let mut ours = std::mem::take(&mut vm.hooks_mut().steps);
+    let (_, mut theirs) = exec_revm::run_traced(case).ok()?;
+    // STOP steps are left out: revm steps an implicit STOP for empty code (a creation
+    // with empty init code), evmkit runs nothing there.
+    ours.retain(|s| s.op != 0x00);
+    theirs.retain(|s| s.op != 0x00);
     let Some((index, a, b)) = first_difference(&ours, &theirs) else {
         return Some(TraceDifference {
             index: ours.len(),
@@ -351,6 +362,19 @@ pub fn compare_with(case: &Case, ours: &Observed) -> Comparison {
 /// Runs `case` on both VMs and compares.
 pub fn compare(case: &Case) -> Comparison {
     compare_with(case, &exec_evmkit::run(case))
+}
+
+/// Like [`compare`], and when the outcomes agree, the two step traces must agree too.
+pub fn compare_traced(case: &Case) -> Comparison {
+    let mut c = compare(case);
+    if c.result.is_ok()
+        && let Some(t) = trace_difference(case)
+        && (t.evmkit.is_some() || t.revm.is_some())
+    {
+        let differences = vec![Difference::Trace { index: t.index }];
+        c.result = Err(Divergence { differences, trace: Some(Box::new(t)) });
+    }
+    c
 }
 
 /// Runs `case` on evmkit and revm 43 from the same pre-state; `Err` on any divergence.

@@ -85,7 +85,8 @@ fn reproducer_replays_with_a_pass() {
             let path = dir.join(format!("case{i}.json"));
             let json = writer::to_json(case, "fuzz", "test");
             std::fs::write(&path, json.to_string()).unwrap();
-            let options = evm_vm::statetest::Options { timeout: None, threads: 1, filter: None };
+            let options =
+                evm_vm::statetest::Options { timeout: None, threads: 1, ..Default::default() };
             let results = evm_vm::statetest::run_file(&path, &options);
             assert_eq!(results.len(), 1, "case {i}: {results:?}");
             assert!(results[0].pass, "case {i}: {:?}\n{json:#}", results[0]);
