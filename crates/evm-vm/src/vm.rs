@@ -154,6 +154,7 @@ impl<DB: Database, H: Hooks> VmBuilder<DB, H> {
             hooks: self.hooks,
             precompiles: PrecompileSet::for_fork(self.fork),
             interrupt: self.interrupt,
+            memory: evm_interp::SharedMemory::new(),
         }
     }
 }
@@ -168,6 +169,8 @@ pub struct Vm<DB, H = NoHooks> {
     hooks: H,
     precompiles: PrecompileSet,
     interrupt: Option<Interrupt>,
+    /// Frame memory, kept across transactions so its buffers are reused.
+    memory: evm_interp::SharedMemory,
 }
 
 /// What validation hands to execution.
@@ -358,7 +361,8 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
             self.hooks.tx_point(HookPoint::TxBeforeValidation, tx).map_err(Error::Rejected)?;
         }
         let v = self.validate_static(tx)?;
-        let Self { block, db, hooks, precompiles, interrupt, .. } = self;
+        let Self { block, db, hooks, precompiles, interrupt, memory, .. } = self;
+        memory.clear();
         let block: &BlockEnv = block;
         let mut journal = Journal::new(db, fork);
 
@@ -445,7 +449,6 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
         }
 
         let gas = tx.gas_limit - v.intrinsic.initial;
-        let mut memory = evm_interp::SharedMemory::new();
         let res = match tx.to {
             Some(to) => {
                 let inputs = CallInputs {
@@ -459,7 +462,7 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
                     gas_limit: gas,
                     is_static: false,
                 };
-                ctx.call_frame(&inputs, 0, &mut memory)
+                ctx.call_frame(&inputs, 0, memory)
             }
             None => {
                 let inputs = CreateInputs {
@@ -469,7 +472,7 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
                     init_code: tx.data.clone(),
                     gas_limit: gas,
                 };
-                ctx.create_hooked(&inputs, target, 0, &mut memory)
+                ctx.create_hooked(&inputs, target, 0, memory)
             }
         };
         let outcome = res.outcome();
