@@ -324,3 +324,78 @@ fn missing_plugin_is_rejected() {
         "cannot read plugin /nonexistent/evmkit/plugin.so",
     );
 }
+
+/// A state test whose one transaction calls BLAKE2F with 2^32 - 1 rounds (about a minute of
+/// work in a release build), at two forks.
+fn blake2f_max_rounds_fixture(dir: &Path) -> PathBuf {
+    let input = format!(
+        "0xffffffff{}{}{}{}01",
+        "48c9bdf267e6096a3ba7ca8485ae67bb2bf894fe72f36e3cf1361d5f3af54fa5d182e6ad7f520e511f6c3e2b8c68059b6bbd41fbabd9831f79217e1319cde05b",
+        "616263",
+        "00".repeat(125),
+        "03000000000000000000000000000000"
+    );
+    let post = serde_json::json!([{
+        "hash": format!("0x{}", "00".repeat(32)),
+        "logs": format!("0x{}", "00".repeat(32)),
+        "indexes": { "data": 0, "gas": 0, "value": 0 }
+    }]);
+    let fixture = serde_json::json!({
+        "blake2f_max_rounds": {
+            "env": {
+                "currentBaseFee": "0x0a",
+                "currentCoinbase": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba",
+                "currentDifficulty": "0x020000",
+                "currentExcessBlobGas": "0x00",
+                "currentGasLimit": "0x0254a47a80",
+                "currentNumber": "0x01",
+                "currentRandom": format!("0x{}", "00".repeat(32)),
+                "currentTimestamp": "0x03e8"
+            },
+            "pre": {
+                // CALLDATACOPY the input, CALL 0x09 with all gas, store the status.
+                "0x1000000000000000000000000000000000000000": {
+                    "balance": "0x00",
+                    "code": "0x36600060003760406103e8366000600060095af160015500",
+                    "nonce": "0x00",
+                    "storage": {}
+                },
+                "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b": {
+                    "balance": "0x3635c9adc5dea00000",
+                    "code": "0x",
+                    "nonce": "0x00",
+                    "storage": {}
+                }
+            },
+            "transaction": {
+                "data": [input],
+                "gasLimit": ["0x02540be400"],
+                "gasPrice": "0x0a",
+                "nonce": "0x00",
+                "secretKey": "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8",
+                "sender": "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b",
+                "to": "0x1000000000000000000000000000000000000000",
+                "value": ["0x00"]
+            },
+            "post": { "Berlin": post.clone(), "Cancun": post }
+        }
+    });
+    let path = dir.join("blake2f_max_rounds.json");
+    std::fs::write(&path, serde_json::to_vec(&fixture).expect("json")).expect("write fixture");
+    path
+}
+
+#[test]
+fn statetest_timeout_stops_a_long_case_and_goes_on() {
+    let dir = temp_dir("timeout");
+    let fixture = blake2f_max_rounds_fixture(&dir);
+    let start = std::time::Instant::now();
+    let out = evmkit(&["statetest", "-j", "1", "--timeout", "1", "--json", path_str(&fixture)]);
+    let elapsed = start.elapsed();
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    // Both cases ran, one after the other on the one worker, and each stopped at its limit.
+    assert_eq!(text.matches(r#""error":"timeout after 1 s""#).count(), 2, "{text}");
+    assert!(text.contains("0 passed, 2 failed"), "{text}");
+    assert!(elapsed.as_secs() < 30, "took {elapsed:?}");
+}
