@@ -9,8 +9,8 @@
 //! the first differing EIP-3155 step of the two traces ([`trace`]). [`writer`] turns a case into
 //! a state-test JSON file that `evmkit statetest FILE` replays.
 //!
-//! [`targets`] has the four targets as functions of one input (`differential`, `precompiles`,
-//! `analysis`, `statetest-json`); the `evm-fuzz` binary runs them on every core for a while:
+//! [`targets`] has the five targets as functions of one input (`differential`, `precompiles`,
+//! `analysis`, `statetest-json`, `plugin-load`); the `evm-fuzz` binary runs them on every core for a while:
 //!
 //! ```sh
 //! cargo run --release -p evm-fuzz -- differential --seconds 60 --seed 1 --jobs 2
@@ -39,6 +39,7 @@ pub mod exec_revm;
 pub mod generate;
 pub mod json_fuzz;
 pub mod outcome;
+pub mod plugin_load;
 pub mod rng;
 pub mod targets;
 pub mod trace;

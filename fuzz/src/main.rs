@@ -35,7 +35,7 @@ const MAX_FILES: u64 = 200;
 
 const USAGE: &str = "usage: evm-fuzz TARGET [--seconds N] [--seed S] [--jobs J] \
                      [--replay-seed X | --replay FILE]\n\
-                     targets: differential, precompiles, analysis, statetest-json";
+                     targets: differential, precompiles, analysis, statetest-json, plugin-load";
 
 #[derive(Debug)]
 struct Options {

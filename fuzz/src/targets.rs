@@ -1,4 +1,4 @@
-//! The four fuzz targets as plain functions of one input, shared by the standalone driver and
+//! The five fuzz targets as plain functions of one input, shared by the standalone driver and
 //! the libFuzzer targets: each returns `Ok` or the finding; a panic is the caller's to catch.
 //!
 //! Inputs are bytes (libFuzzer's); the driver makes them with [`input`] from a seed.
@@ -23,12 +23,19 @@ pub enum Target {
     Analysis,
     /// The state-test JSON parser never panics.
     StatetestJson,
+    /// Damaged plugin files give a typed load error, never a panic or a crash.
+    PluginLoad,
 }
 
 impl Target {
     /// Every target, in `cargo xtask fuzz` order.
-    pub const ALL: [Target; 4] =
-        [Target::Differential, Target::Precompiles, Target::Analysis, Target::StatetestJson];
+    pub const ALL: [Target; 5] = [
+        Target::Differential,
+        Target::Precompiles,
+        Target::Analysis,
+        Target::StatetestJson,
+        Target::PluginLoad,
+    ];
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
@@ -37,6 +44,7 @@ impl Target {
             Target::Precompiles => "precompiles",
             Target::Analysis => "analysis",
             Target::StatetestJson => "statetest-json",
+            Target::PluginLoad => "plugin-load",
         }
     }
 
@@ -77,6 +85,9 @@ pub enum Finding {
         /// The code.
         code: Bytes,
     },
+    /// A damaged plugin file was loaded instead of refused.
+    #[error("plugin load: {0}")]
+    PluginLoad(String),
 }
 
 /// What one input did: a finding or a pass, with the differential details.
@@ -126,6 +137,14 @@ pub fn input(target: Target, rng: &mut Rng) -> Vec<u8> {
             code
         }
         Target::StatetestJson => crate::json_fuzz::mutated(rng),
+        Target::PluginLoad => {
+            let len = match rng.below(3) {
+                0 => rng.below(64),
+                1 => rng.below(1_000),
+                _ => rng.below(20_000),
+            } as usize;
+            rng.bytes(len + 5)
+        }
     }
 }
 
@@ -150,6 +169,10 @@ pub fn run(target: Target, data: &[u8]) -> Verdict {
             statetest_json(data);
             Verdict { comparison: None, finding: None }
         }
+        Target::PluginLoad => Verdict {
+            comparison: None,
+            finding: crate::plugin_load::plugin_load(data).err().map(Finding::PluginLoad),
+        },
     }
 }
 

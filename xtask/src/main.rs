@@ -25,7 +25,7 @@ commands:
                           only the same-run summary table
   fuzz [TARGET] [--seconds N] [--seed S] [--jobs J]
                           the evm-fuzz targets (differential, precompiles, analysis,
-                          statetest-json) in release mode on every core, N seconds each
+                          statetest-json, plugin-load) in release mode on every core, N seconds each
                           (default 60); no TARGET runs them all in turn; reproducers go
                           to target/fuzz/<target>/
 ";
@@ -151,7 +151,8 @@ fn bench(args: &[String]) -> Result<(), String> {
 }
 
 /// The targets of `evm-fuzz`, in the order `cargo xtask fuzz` runs them.
-const FUZZ_TARGETS: [&str; 4] = ["differential", "precompiles", "analysis", "statetest-json"];
+const FUZZ_TARGETS: [&str; 5] =
+    ["differential", "precompiles", "analysis", "statetest-json", "plugin-load"];
 
 fn fuzz(args: &[String]) -> Result<(), String> {
     let (targets, rest): (Vec<&str>, &[String]) = match args.first() {
