@@ -646,6 +646,11 @@ impl Gen<'_> {
     }
 
     fn contract_code(&mut self, depth: u32) -> Vec<u8> {
+        if self.rng.one_in(8)
+            && let Some(code) = self.fixture_code()
+        {
+            return code;
+        }
         let mut asm = Asm::new(self.fork);
         let count = self.rng.range(1, if depth > 1 { 24 } else { 8 });
         for _ in 0..count {
@@ -660,6 +665,28 @@ impl Gen<'_> {
             code.splice(at..at, junk);
         }
         code
+    }
+
+    /// A contract of the state-test fixtures ([`crate::corpus`]) with up to three byte
+    /// mutations (replace, insert, delete); `None` without fixtures.
+    fn fixture_code(&mut self) -> Option<Vec<u8>> {
+        let codes = crate::corpus::codes();
+        if codes.is_empty() {
+            return None;
+        }
+        let mut code = codes[self.rng.index(codes.len())].clone();
+        for _ in 0..self.rng.below(4) {
+            let at = self.rng.index(code.len() + 1);
+            match self.rng.below(3) {
+                0 if at < code.len() => code[at] = self.rng.byte(),
+                1 => code.insert(at, self.rng.byte()),
+                _ if at < code.len() => {
+                    code.remove(at);
+                }
+                _ => {}
+            }
+        }
+        Some(code)
     }
 
     fn terminator(&mut self, asm: &mut Asm) {

@@ -33,6 +33,7 @@
 //! `precompiles`, `analysis` and `statetest_json`.
 
 pub mod case;
+pub mod corpus;
 pub mod diff;
 pub mod exec_evmkit;
 pub mod exec_revm;
