@@ -2,8 +2,9 @@
 //!
 //! A case is `(file, test, fork, post index)`. It passes when the post-state root and logs hash
 //! match; an `expectException` case passes when the VM rejects the transaction and the state
-//! root is unchanged. Files are parsed one at a time (per worker), cases run in parallel on a
-//! rayon pool under a timeout (an [`crate::Interrupt`] with a deadline, which the VM polls), with
+//! root is unchanged. [`run_files`] parses files in order on one reader thread and queues their
+//! cases for worker threads through a bounded channel (a few files alive at once); each case
+//! runs under a timeout (an [`crate::Interrupt`] with a deadline, which the VM polls), with
 //! panics caught so that a panicking or overlong case is a failed case and never ends the run.
 
 mod case;
