@@ -179,11 +179,17 @@ pub struct LabelDifference {
 ///   opcode at dispatch and pops before charging) reports the opcode or the stack;
 /// - evmkit `ReturnDataOutOfBounds` for revm's `OutOfGas`: RETURNDATACOPY past the return data
 ///   with a size whose memory cannot be paid for; the specification charges the gas first
-///   (revm's label), evmkit checks the bounds first.
+///   (revm's label), evmkit checks the bounds first;
+/// - evmkit `PrecompileFailure` for revm's `OutOfGas`: MODEXP from Osaka with an operand length
+///   over 1024 bytes; the specification (EIP-7823, execution-specs' `modexp`) refuses the
+///   lengths before it prices the call (evmkit's label), revm prices it first.
 pub fn known_label_difference(ours: Halt, theirs: Halt) -> bool {
     match (ours, theirs) {
         (
-            Halt::InvalidOpcode | Halt::StackUnderflow | Halt::ReturnDataOutOfBounds,
+            Halt::InvalidOpcode
+            | Halt::StackUnderflow
+            | Halt::ReturnDataOutOfBounds
+            | Halt::PrecompileFailure,
             Halt::OutOfGas,
         ) => true,
         (Halt::OutOfGas, t) => matches!(
