@@ -323,10 +323,18 @@ pub fn trace_difference(case: &Case) -> Option<TraceDifference> {
     let _ = exec_evmkit::run_on(case, &mut vm);
     let mut ours = std::mem::take(&mut vm.hooks_mut().steps);
     let (_, mut theirs) = exec_revm::run_traced(case).ok()?;
+    // A trace cut at MAX_STEPS is compared only as far as both go: the cut falls at a
+    // different step on each side once STOP steps are left out.
+    let cut = ours.len() >= crate::trace::MAX_STEPS || theirs.len() >= crate::trace::MAX_STEPS;
     // STOP steps are left out: revm steps an implicit STOP for empty code (a creation
     // with empty init code), evmkit runs nothing there.
     ours.retain(|s| s.op != 0x00);
     theirs.retain(|s| s.op != 0x00);
+    if cut {
+        let both = ours.len().min(theirs.len());
+        ours.truncate(both);
+        theirs.truncate(both);
+    }
     let Some((index, a, b)) = first_difference(&ours, &theirs) else {
         return Some(TraceDifference {
             index: ours.len(),

@@ -686,6 +686,11 @@ impl Gen<'_> {
                 _ => {}
             }
         }
+        // Code starting with 0xEF cannot be deployed from London on, and revm's pre-state
+        // loader panics on a damaged EIP-7702 designator (0xEF01...): leave such code out.
+        if code.first() == Some(&0xef) {
+            return None;
+        }
         Some(code)
     }
 
