@@ -2,7 +2,7 @@
 //! execution, writes reproducers under `target/fuzz/<target>/` and ends with one summary line.
 //!
 //! ```text
-//! evm-fuzz TARGET [--seconds N] [--seed S] [--jobs J]
+//! evm-fuzz TARGET [--seconds N] [--executions E] [--seed S] [--jobs J]
 //! evm-fuzz TARGET --replay-seed X      # one input, from the seed in a reproducer's name
 //! evm-fuzz TARGET --replay FILE        # one raw input (not for differential)
 //! ```
@@ -33,14 +33,17 @@ const FULL_REPORTS: u64 = 8;
 /// Reproducer files written per run at most.
 const MAX_FILES: u64 = 200;
 
-const USAGE: &str = "usage: evm-fuzz TARGET [--seconds N] [--seed S] [--jobs J] \
+const USAGE: &str = "usage: evm-fuzz TARGET [--seconds N] [--executions E] [--seed S] [--jobs J] \
                      [--replay-seed X | --replay FILE]\n\
+                     the run ends after N seconds (default 60) or E executions, whichever is first\n\
                      targets: differential, precompiles, analysis, statetest-json, plugin-load";
 
 #[derive(Debug)]
 struct Options {
     target: Target,
     seconds: f64,
+    /// Stop after this many executions in all (`--executions`), if given.
+    executions: Option<u64>,
     seed: u64,
     jobs: usize,
     replay_seed: Option<u64>,
@@ -60,13 +63,24 @@ fn parse_args() -> Result<Options, String> {
     let target = Target::from_name(&name).ok_or_else(|| format!("unknown target {name:?}"))?;
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut o =
-        Options { target, seconds: 60.0, seed: 0, jobs, replay_seed: None, replay_file: None };
+        Options {
+        target,
+        seconds: 60.0,
+        executions: None,
+        seed: 0,
+        jobs,
+        replay_seed: None,
+        replay_file: None,
+    };
     let seed_given = std::cell::Cell::new(false);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--seconds" => {
                 o.seconds = value()?.parse().map_err(|_| "--seconds takes a number".to_string())?
+            }
+            "--executions" => {
+                o.executions = Some(parse_u64(&value()?).ok_or("--executions takes a number")?);
             }
             "--seed" => {
                 o.seed = parse_u64(&value()?).ok_or("--seed takes a number")?;
@@ -98,6 +112,8 @@ struct Stats {
     crashes: AtomicU64,
     invalid: AtomicU64,
     files: AtomicU64,
+    /// Executions started, for `--executions`.
+    claimed: AtomicU64,
     stop: AtomicBool,
     labels: Mutex<BTreeMap<LabelDifference, u64>>,
     statuses: Mutex<BTreeMap<String, u64>>,
@@ -204,9 +220,13 @@ fn report(
     }
 }
 
-fn worker(target: Target, seed: u64, deadline: Instant, stats: &Stats) {
+fn worker(target: Target, seed: u64, deadline: Instant, limit: u64, stats: &Stats) {
     let mut seeder = Rng::from_seed(seed);
     while !stats.stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+        // Claim a slot of the execution budget before running, so the total is exact.
+        if stats.claimed.fetch_add(1, Ordering::Relaxed) >= limit {
+            break;
+        }
         let input_seed = seeder.next_u64();
         let input = panic::catch_unwind(AssertUnwindSafe(|| {
             targets::input(target, &mut Rng::from_seed(input_seed))
@@ -299,14 +319,16 @@ fn main() -> ExitCode {
         let bad = stats.divergences.load(Ordering::Relaxed) + stats.crashes.load(Ordering::Relaxed);
         return if bad > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS };
     }
+    let budget = o.executions.map_or_else(String::new, |e| format!(" or {e} executions"));
     eprintln!(
-        "fuzz {}: seed {:#x}, {} jobs, {} s; reproducers under {}",
+        "fuzz {}: seed {:#x}, {} jobs, {} s{budget}; reproducers under {}",
         o.target.name(),
         o.seed,
         o.jobs,
         o.seconds,
         out_dir(o.target).display()
     );
+    let limit = o.executions.unwrap_or(u64::MAX);
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(o.seconds.max(0.0));
     let mut seeder = Rng::from_seed(o.seed);
@@ -318,7 +340,7 @@ fn main() -> ExitCode {
         let spawned = std::thread::Builder::new()
             .name(format!("{WORKER_NAME}-{j}"))
             .stack_size(WORKER_STACK)
-            .spawn(move || worker(target, seed, deadline, &s));
+            .spawn(move || worker(target, seed, deadline, limit, &s));
         match spawned {
             Ok(h) => handles.push(h),
             Err(e) => eprintln!("error: cannot start worker {j}: {e}"),

@@ -23,11 +23,11 @@ commands:
                           warm-hit cost per cache policy, 1,000 txs with and without the
                           shared code cache), FILTER selects cases, --summary-only prints
                           only the same-run summary table
-  fuzz [TARGET] [--seconds N] [--seed S] [--jobs J]
+  fuzz [TARGET] [--seconds N] [--executions E] [--seed S] [--jobs J]
                           the evm-fuzz targets (differential, precompiles, analysis,
                           statetest-json, plugin-load) in release mode on every core, N seconds each
-                          (default 60); no TARGET runs them all in turn; reproducers go
-                          to target/fuzz/<target>/
+                          (default 60) or E executions, whichever ends first; no TARGET runs
+                          them all in turn; reproducers go to target/fuzz/<target>/
 ";
 
 fn main() -> ExitCode {
@@ -167,7 +167,7 @@ fn fuzz(args: &[String]) -> Result<(), String> {
     let mut i = 0;
     while i < rest.len() {
         match rest[i].as_str() {
-            "--seconds" | "--seed" | "--jobs" if i + 1 < rest.len() => i += 2,
+            "--seconds" | "--executions" | "--seed" | "--jobs" if i + 1 < rest.len() => i += 2,
             other => return Err(format!("unknown or incomplete fuzz option {other:?}\n\n{USAGE}")),
         }
     }
