@@ -165,7 +165,12 @@ pub struct LabelDifference {
 /// known, documented pair of names (both consume the frame's gas, so nothing else differs):
 ///
 /// - evmkit `OutOfGas` for revm's `CreateCollision`, `PrecompileFailure`, `CodeSizeLimit` and
-///   `CodePrefix`: evmkit versions before the finer exits named all of them out of gas;
+///   `CodePrefix`: evmkit versions before the finer exits named all of them out of gas; today
+///   the pair that remains is `CodeSizeLimit` (10M-execution run: 32,556 of them): code over
+///   24,576 bytes whose deposit gas cannot be paid either. evmkit charges the deposit first and
+///   reports `CodeDepositOutOfGas` (shown as `OutOfGas`), as the specification does (its
+///   `process_create_message` charges the deposit, then raises out of gas for the size); revm
+///   checks the size first. The outcome is the same halt with all gas consumed;
 /// - evmkit `OutOfGas` for revm's `InitCodeTooLarge`: CREATE/CREATE2 with a huge length, where
 ///   evmkit charges the memory expansion first and revm checks the EIP-3860 size first (the
 ///   specification raises an out-of-gas error for oversized init code anyway);

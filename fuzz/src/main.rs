@@ -62,8 +62,7 @@ fn parse_args() -> Result<Options, String> {
     let name = args.next().ok_or("missing TARGET")?;
     let target = Target::from_name(&name).ok_or_else(|| format!("unknown target {name:?}"))?;
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut o =
-        Options {
+    let mut o = Options {
         target,
         seconds: 60.0,
         executions: None,

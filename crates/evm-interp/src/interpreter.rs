@@ -1,6 +1,7 @@
 //! Frame execution: `Interpreter::run` and the dispatch loop.
 //!
-//! Per opcode the loop runs the `before_step` hook (only when `H::Hooks::ENABLED`), checks the
+//! A frame without opcode hooks and custom opcodes runs in `crate::dispatch::run`, the
+//! register-resident loop. Otherwise, per opcode the loop here runs the `before_step` hook (only when `H::Hooks::ENABLED`), checks the
 //! opcode exists in the fork, checks stack bounds and charges static gas from the fork's
 //! [`ForkTable`], then calls the instruction. Error branches are cold; nothing allocates.
 
@@ -220,6 +221,9 @@ impl<H: Host> Interpreter<H> {
         };
         let exit = if H::Hooks::ENABLED && frame.host.hooks().steps_enabled() {
             self.dispatch::<true>(&mut frame)
+        } else if self.fork_tables.is_none() {
+            // The default table: the register-resident loop, with the hot opcodes inlined.
+            crate::dispatch::run(&self.table, &FORK_TABLES[frame.fork as usize].ops, &mut frame)
         } else {
             self.dispatch::<false>(&mut frame)
         };

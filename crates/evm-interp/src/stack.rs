@@ -14,7 +14,8 @@ use alloy_primitives::U256;
 /// Maximum number of stack items.
 pub const STACK_LIMIT: usize = 1024;
 
-const MASK: usize = STACK_LIMIT - 1;
+/// Index mask: every index into the storage is taken `& MASK`, so none is out of bounds.
+pub(crate) const MASK: usize = STACK_LIMIT - 1;
 
 type Buffer = Box<[U256; STACK_LIMIT]>;
 
@@ -95,6 +96,20 @@ impl Stack {
             }
             None => false,
         }
+    }
+
+    /// The storage, for the register-resident dispatch loop (`crate::dispatch`), which keeps
+    /// the length in a local and indexes with `& (STACK_LIMIT - 1)` like the methods here.
+    #[inline(always)]
+    pub(crate) fn words_mut(&mut self) -> &mut [U256; STACK_LIMIT] {
+        &mut self.data
+    }
+
+    /// Sets the length kept by the dispatch loop; at most [`STACK_LIMIT`] (its checks ensure it).
+    #[inline(always)]
+    pub(crate) fn set_len(&mut self, len: usize) {
+        debug_assert!(len <= STACK_LIMIT);
+        self.len = len;
     }
 
     /// Removes every item.

@@ -127,6 +127,25 @@ pub(crate) struct Checkpoint {
 }
 
 /// The transaction's state view over a database.
+/// Addresses below this many (`0x00..=0x13f`: the precompiles 0x01..0x11 and 0x100) are kept
+/// warm in a bitmap when the transaction's preamble warms them.
+const LOW_WARM: usize = 320;
+
+/// The analysed empty code, shared by every transaction.
+static EMPTY_CODE: std::sync::LazyLock<Arc<AnalyzedCode>> =
+    std::sync::LazyLock::new(|| Arc::new(AnalyzedCode::new(alloy_primitives::Bytes::new())));
+
+/// The index of a low address (see [`LOW_WARM`]), `None` for any other.
+#[inline]
+fn low_index(address: &Address) -> Option<usize> {
+    let (high, low) = address.0.split_at(18);
+    if high.iter().any(|&b| b != 0) {
+        return None;
+    }
+    let i = usize::from(u16::from_be_bytes([low[0], low[1]]));
+    (i < LOW_WARM).then_some(i)
+}
+
 #[derive(Debug)]
 pub(crate) struct Journal<'a, DB: Database> {
     db: &'a mut DB,
@@ -135,6 +154,9 @@ pub(crate) struct Journal<'a, DB: Database> {
     pub(crate) fork: Fork,
     accounts: HashMap<Address, Account>,
     warm: HashSet<Address>,
+    /// Addresses below [`LOW_WARM`] (the precompiles) warmed by the preamble: a bitmap, so
+    /// the preamble of every transaction does not insert them into `warm` one by one.
+    low_warm: [u64; LOW_WARM / 64],
     warm_slots: HashSet<(Address, U256)>,
     transient: HashMap<(Address, U256), U256>,
     entries: Vec<Entry>,
@@ -151,11 +173,12 @@ impl<'a, DB: Database> Journal<'a, DB> {
             fork,
             accounts: HashMap::default(),
             warm: HashSet::default(),
+            low_warm: [0; LOW_WARM / 64],
             warm_slots: HashSet::default(),
             transient: HashMap::default(),
             entries: Vec::new(),
             logs: Vec::new(),
-            empty_code: Arc::new(AnalyzedCode::new(alloy_primitives::Bytes::new())),
+            empty_code: Arc::clone(&EMPTY_CODE),
         }
     }
 
@@ -204,6 +227,11 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     /// Marks `address` warm; returns whether it was cold.
     pub(crate) fn warm(&mut self, address: Address) -> bool {
+        if let Some(i) = low_index(&address)
+            && self.low_warm[i / 64] >> (i % 64) & 1 == 1
+        {
+            return false;
+        }
         let cold = self.warm.insert(address);
         if cold {
             self.entries.push(Entry::Warm(address));
@@ -213,7 +241,12 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     /// Marks `address` warm without journaling (transaction preamble).
     pub(crate) fn prewarm(&mut self, address: Address) {
-        self.warm.insert(address);
+        match low_index(&address) {
+            Some(i) => self.low_warm[i / 64] |= 1 << (i % 64),
+            None => {
+                self.warm.insert(address);
+            }
+        }
     }
 
     /// Marks a slot warm without journaling (transaction preamble).

@@ -19,13 +19,48 @@ pub(crate) fn abs(x: U256) -> U256 {
     if is_neg(x) { x.wrapping_neg() } else { x }
 }
 
+/// The value of `x` when it fits in 128 bits.
+#[inline(always)]
+fn as_u128(x: &U256) -> Option<u128> {
+    let l = x.as_limbs();
+    if l[2] | l[3] != 0 {
+        return None;
+    }
+    Some(u128::from(l[0]) | u128::from(l[1]) << 64)
+}
+
+/// Unsigned division, EVM rules (`x / 0 = 0`). Operands that fit in 64 or 128 bits (most
+/// divisors in real contracts) take the native division instead of the 256-bit long one.
+#[inline(always)]
+pub fn div_word(a: U256, b: U256) -> U256 {
+    if let (Some(x), Some(y)) = (as_u128(&a), as_u128(&b)) {
+        return match (u64::try_from(x), u64::try_from(y)) {
+            (Ok(x), Ok(y)) => U256::from(x.checked_div(y).unwrap_or(0)),
+            _ => U256::from(x.checked_div(y).unwrap_or(0)),
+        };
+    }
+    if b.is_zero() { U256::ZERO } else { a / b }
+}
+
+/// Unsigned remainder, EVM rules (`x % 0 = 0`), with the same native fast paths.
+#[inline(always)]
+pub fn rem_word(a: U256, b: U256) -> U256 {
+    if let (Some(x), Some(y)) = (as_u128(&a), as_u128(&b)) {
+        return match (u64::try_from(x), u64::try_from(y)) {
+            (Ok(x), Ok(y)) => U256::from(x.checked_rem(y).unwrap_or(0)),
+            _ => U256::from(x.checked_rem(y).unwrap_or(0)),
+        };
+    }
+    if b.is_zero() { U256::ZERO } else { a % b }
+}
+
 /// Signed division, EVM rules: `x / 0 = 0`, `MIN / -1 = MIN`.
 #[inline]
 pub fn i256_div(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
     }
-    let q = abs(a) / abs(b);
+    let q = div_word(abs(a), abs(b));
     if is_neg(a) != is_neg(b) { q.wrapping_neg() } else { q }
 }
 
@@ -35,7 +70,7 @@ pub fn i256_mod(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
     }
-    let r = abs(a) % abs(b);
+    let r = rem_word(abs(a), abs(b));
     if is_neg(a) { r.wrapping_neg() } else { r }
 }
 
@@ -83,7 +118,7 @@ pub fn sub<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
 /// DIV.
 pub fn div<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let (a, b) = f.stack.pop_top();
-    *b = if b.is_zero() { U256::ZERO } else { a / *b };
+    *b = div_word(a, *b);
     Ok(())
 }
 
@@ -97,7 +132,7 @@ pub fn sdiv<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
 /// MOD.
 pub fn rem<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let (a, b) = f.stack.pop_top();
-    *b = if b.is_zero() { U256::ZERO } else { a % *b };
+    *b = rem_word(a, *b);
     Ok(())
 }
 
@@ -270,6 +305,52 @@ mod proptests {
                 if x.bit(bit) { x | !mask } else { x & mask }
             };
             prop_assert_eq!(signextend_word(U256::from(byte), x), expected);
+        }
+    }
+}
+
+#[cfg(test)]
+mod fast_division {
+    use alloy_primitives::U256;
+
+    use super::{div_word, rem_word};
+
+    /// Words of every width class the fast paths split on (64, 128, 256 bits, zero, edges).
+    fn samples() -> Vec<U256> {
+        let mut out = vec![U256::ZERO, U256::from(1), U256::from(u64::MAX), U256::MAX];
+        out.push(U256::from(u64::MAX) + U256::from(1));
+        out.push(U256::from(u128::MAX));
+        out.push(U256::from(u128::MAX) + U256::from(1));
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for bits in [8usize, 63, 64, 65, 127, 128, 129, 200, 256] {
+            for _ in 0..6 {
+                let mut limbs = [0u64; 4];
+                for l in &mut limbs {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    *l = x;
+                }
+                let w = U256::from_limbs(limbs);
+                out.push(if bits == 256 {
+                    w
+                } else {
+                    w & ((U256::from(1) << bits) - U256::from(1))
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_division_matches_the_long_one() {
+        let s = samples();
+        for &a in &s {
+            for &b in &s {
+                let (q, r) = if b.is_zero() { (U256::ZERO, U256::ZERO) } else { (a / b, a % b) };
+                assert_eq!(div_word(a, b), q, "{a} / {b}");
+                assert_eq!(rem_word(a, b), r, "{a} % {b}");
+            }
         }
     }
 }

@@ -1,0 +1,378 @@
+//! The register-resident dispatch loop, used for a frame without opcode hooks and without
+//! custom opcodes (the common case; the other loop is `Interpreter::dispatch`).
+//!
+//! The program counter, the gas left and the stack length live in locals of one function, so
+//! they stay in registers; the hot opcodes (PUSH, DUP, SWAP, POP, jumps, arithmetic,
+//! comparisons, bit logic, MLOAD/MSTORE, GAS, PC) are arms of one `match`, inlined. Every other
+//! opcode goes through the instruction table: the locals are written to the [`Frame`] before
+//! the call and read back after it, so table instructions see exactly the state they would
+//! see in the other loop.
+//!
+//! Invariants, the same as the other loop's: before an opcode runs, the fork's [`OpEntry`] has
+//! checked that the opcode exists, that the stack holds its inputs and has room for its
+//! outputs, and charged its static gas. So the arms index the stack without checks of their
+//! own; every index is taken `& MASK` besides, so a broken invariant would read a wrong slot,
+//! never out of bounds. The code is padded (33 zero bytes past the end), so PUSH immediates
+//! and the byte after the last instruction (a STOP) are in bounds.
+
+use alloy_primitives::U256;
+use evm_bytecode::opcode::opcode as op;
+
+use crate::frame::{Frame, to_u64};
+use crate::host::Host;
+use crate::instructions::Instr;
+use crate::instructions::arithmetic::{div_word, i256_div, i256_mod, rem_word, signextend_word};
+use crate::instructions::bitwise::{byte_word, sar_word, slt_word};
+use crate::interpreter::Exit;
+use crate::spec::OpEntry;
+use crate::stack::MASK;
+
+/// 0 or 1 as a word.
+#[inline(always)]
+fn flag(b: bool) -> U256 {
+    U256::from(b as u64)
+}
+
+/// The `N`-byte immediate at `pc`, big-endian.
+#[inline(always)]
+fn immediate<const N: usize>(bytes: &[u8], pc: usize) -> U256 {
+    if N == 1 {
+        return U256::from(bytes[pc]);
+    }
+    let mut word = [0u8; 32];
+    word[32 - N..].copy_from_slice(&bytes[pc..pc + N]);
+    U256::from_be_bytes(word)
+}
+
+/// Why the stack check of `entry` failed at height `len`.
+#[cold]
+fn stack_exit(entry: OpEntry, len: usize) -> Exit {
+    if entry.stack_min == OpEntry::UNDEFINED_MIN {
+        Exit::InvalidOpcode
+    } else if len < entry.stack_min as usize {
+        Exit::StackUnderflow
+    } else {
+        Exit::StackOverflow
+    }
+}
+
+/// `x >> shift` or `x << shift` for a shift word (256 or more gives zero).
+#[inline(always)]
+fn shift_amount(shift: U256) -> Option<usize> {
+    match to_u64(shift) {
+        Some(s) if s < 256 => Some(s as usize),
+        _ => None,
+    }
+}
+
+/// Runs `f` to its end with the default instruction `table` and the fork's `ops`.
+#[inline(never)]
+pub(crate) fn run<H: Host>(
+    table: &[Instr<H>; 256],
+    ops: &[OpEntry; 256],
+    f: &mut Frame<'_, H>,
+) -> Exit {
+    let bytes = f.bytes;
+    let code = f.code;
+    let mut pc = f.pc;
+    let mut gas = f.gas_left;
+    let mut len = f.stack.len();
+
+    // The arms below, as macros so they can name the locals.
+    macro_rules! push {
+        ($n:literal) => {{
+            let value = immediate::<$n>(bytes, pc);
+            f.stack.words_mut()[len & MASK] = value;
+            len += 1;
+            pc += $n;
+        }};
+    }
+    macro_rules! push_word {
+        ($value:expr) => {{
+            let value = $value;
+            f.stack.words_mut()[len & MASK] = value;
+            len += 1;
+        }};
+    }
+    macro_rules! dup {
+        ($n:literal) => {{
+            let d = f.stack.words_mut();
+            d[len & MASK] = d[(len - $n) & MASK];
+            len += 1;
+        }};
+    }
+    macro_rules! swap {
+        ($n:literal) => {{
+            f.stack.words_mut().swap((len - 1) & MASK, (len - 1 - $n) & MASK);
+        }};
+    }
+    // `a` is the top item (popped), `b` the one below it (replaced by the result).
+    macro_rules! binop {
+        (|$a:ident, $b:ident| $e:expr) => {{
+            let d = f.stack.words_mut();
+            len -= 1;
+            let $a = d[len & MASK];
+            let slot = &mut d[(len - 1) & MASK];
+            let $b = *slot;
+            *slot = $e;
+        }};
+    }
+    macro_rules! unop {
+        (|$a:ident| $e:expr) => {{
+            let slot = &mut f.stack.words_mut()[(len - 1) & MASK];
+            let $a = *slot;
+            *slot = $e;
+        }};
+    }
+    // A jump to `dest`, or the end of the frame.
+    macro_rules! jump {
+        ($dest:expr) => {
+            match to_u64($dest) {
+                Some(d) if code.is_valid_jump(d as usize) => pc = d as usize,
+                _ => {
+                    core::hint::cold_path();
+                    break Exit::InvalidJump;
+                }
+            }
+        };
+    }
+    // Memory for `size` bytes at the word `offset` (expanded and paid for): the byte offset.
+    macro_rules! memory_at {
+        ($offset:expr, $size:literal) => {{
+            let offset = match Frame::<H>::mem_range($offset, U256::from($size)) {
+                Ok(Some((offset, _))) => offset,
+                Ok(None) => 0,
+                Err(exit) => break exit,
+            };
+            if offset + $size > f.memory.len() {
+                f.gas_left = gas;
+                if let Err(exit) = f.expand_to(offset + $size) {
+                    break exit;
+                }
+                gas = f.gas_left;
+            }
+            offset
+        }};
+    }
+
+    let exit = loop {
+        let opcode = bytes[pc];
+        let entry = ops[opcode as usize];
+        if len.wrapping_sub(entry.stack_min as usize) > entry.stack_span as usize {
+            core::hint::cold_path();
+            break stack_exit(entry, len);
+        }
+        gas = match gas.checked_sub(entry.gas as u64) {
+            Some(left) => left,
+            None => {
+                core::hint::cold_path();
+                break Exit::OutOfGas;
+            }
+        };
+        pc += 1;
+        match opcode {
+            op::STOP => break Exit::Stop,
+            op::ADD => binop!(|a, b| a.wrapping_add(b)),
+            op::MUL => binop!(|a, b| a.wrapping_mul(b)),
+            op::SUB => binop!(|a, b| a.wrapping_sub(b)),
+            op::DIV => binop!(|a, b| div_word(a, b)),
+            op::SDIV => binop!(|a, b| i256_div(a, b)),
+            op::MOD => binop!(|a, b| rem_word(a, b)),
+            op::SMOD => binop!(|a, b| i256_mod(a, b)),
+            op::SIGNEXTEND => binop!(|a, b| signextend_word(a, b)),
+            op::LT => binop!(|a, b| flag(a < b)),
+            op::GT => binop!(|a, b| flag(a > b)),
+            op::SLT => binop!(|a, b| flag(slt_word(a, b))),
+            op::SGT => binop!(|a, b| flag(slt_word(b, a))),
+            op::EQ => binop!(|a, b| flag(a == b)),
+            op::ISZERO => unop!(|a| flag(a.is_zero())),
+            op::AND => binop!(|a, b| a & b),
+            op::OR => binop!(|a, b| a | b),
+            op::XOR => binop!(|a, b| a ^ b),
+            op::NOT => unop!(|a| !a),
+            op::BYTE => binop!(|a, b| byte_word(a, b)),
+            op::SHL => binop!(|a, b| shift_amount(a).map_or(U256::ZERO, |s| b << s)),
+            op::SHR => binop!(|a, b| shift_amount(a).map_or(U256::ZERO, |s| b >> s)),
+            op::SAR => binop!(|a, b| sar_word(a, b)),
+            op::POP => len -= 1,
+            op::MLOAD => {
+                let offset = memory_at!(f.stack.words_mut()[(len - 1) & MASK], 32);
+                let word = U256::from_be_bytes(f.memory.word(offset));
+                f.stack.words_mut()[(len - 1) & MASK] = word;
+            }
+            op::MSTORE => {
+                len -= 2;
+                let d = f.stack.words_mut();
+                let (offset, value) = (d[(len + 1) & MASK], d[len & MASK]);
+                let offset = memory_at!(offset, 32);
+                f.memory.set(offset, &value.to_be_bytes::<32>());
+            }
+            op::MSTORE8 => {
+                len -= 2;
+                let d = f.stack.words_mut();
+                let (offset, value) = (d[(len + 1) & MASK], d[len & MASK]);
+                let offset = memory_at!(offset, 1);
+                f.memory.set(offset, &[value.byte(0)]);
+            }
+            op::JUMP => {
+                len -= 1;
+                jump!(f.stack.words_mut()[len & MASK]);
+            }
+            op::JUMPI => {
+                len -= 2;
+                let d = f.stack.words_mut();
+                let (dest, cond) = (d[(len + 1) & MASK], d[len & MASK]);
+                if !cond.is_zero() {
+                    jump!(dest);
+                }
+            }
+            op::JUMPDEST => {}
+            op::PC => push_word!(U256::from(pc - 1)),
+            op::GAS => push_word!(U256::from(gas)),
+            op::PUSH0 => push_word!(U256::ZERO),
+            op::PUSH1 => push!(1),
+            op::PUSH2 => push!(2),
+            op::PUSH3 => push!(3),
+            op::PUSH4 => push!(4),
+            op::PUSH5 => push!(5),
+            op::PUSH6 => push!(6),
+            op::PUSH7 => push!(7),
+            op::PUSH8 => push!(8),
+            op::PUSH9 => push!(9),
+            op::PUSH10 => push!(10),
+            op::PUSH11 => push!(11),
+            op::PUSH12 => push!(12),
+            op::PUSH13 => push!(13),
+            op::PUSH14 => push!(14),
+            op::PUSH15 => push!(15),
+            op::PUSH16 => push!(16),
+            op::PUSH17 => push!(17),
+            op::PUSH18 => push!(18),
+            op::PUSH19 => push!(19),
+            op::PUSH20 => push!(20),
+            op::PUSH21 => push!(21),
+            op::PUSH22 => push!(22),
+            op::PUSH23 => push!(23),
+            op::PUSH24 => push!(24),
+            op::PUSH25 => push!(25),
+            op::PUSH26 => push!(26),
+            op::PUSH27 => push!(27),
+            op::PUSH28 => push!(28),
+            op::PUSH29 => push!(29),
+            op::PUSH30 => push!(30),
+            op::PUSH31 => push!(31),
+            op::PUSH32 => push!(32),
+            op::DUP1 => dup!(1),
+            op::DUP2 => dup!(2),
+            op::DUP3 => dup!(3),
+            op::DUP4 => dup!(4),
+            op::DUP5 => dup!(5),
+            op::DUP6 => dup!(6),
+            op::DUP7 => dup!(7),
+            op::DUP8 => dup!(8),
+            op::DUP9 => dup!(9),
+            op::DUP10 => dup!(10),
+            op::DUP11 => dup!(11),
+            op::DUP12 => dup!(12),
+            op::DUP13 => dup!(13),
+            op::DUP14 => dup!(14),
+            op::DUP15 => dup!(15),
+            op::DUP16 => dup!(16),
+            op::SWAP1 => swap!(1),
+            op::SWAP2 => swap!(2),
+            op::SWAP3 => swap!(3),
+            op::SWAP4 => swap!(4),
+            op::SWAP5 => swap!(5),
+            op::SWAP6 => swap!(6),
+            op::SWAP7 => swap!(7),
+            op::SWAP8 => swap!(8),
+            op::SWAP9 => swap!(9),
+            op::SWAP10 => swap!(10),
+            op::SWAP11 => swap!(11),
+            op::SWAP12 => swap!(12),
+            op::SWAP13 => swap!(13),
+            op::SWAP14 => swap!(14),
+            op::SWAP15 => swap!(15),
+            op::SWAP16 => swap!(16),
+            _ => {
+                f.pc = pc;
+                f.gas_left = gas;
+                f.stack.set_len(len);
+                let result = table[opcode as usize](f);
+                pc = f.pc;
+                gas = f.gas_left;
+                len = f.stack.len();
+                if let Err(exit) = result {
+                    break exit;
+                }
+            }
+        }
+    };
+    f.pc = pc;
+    f.gas_left = gas;
+    f.stack.set_len(len);
+    exit
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, Bytes};
+    use evm_bytecode::Fork;
+
+    use crate::instructions::invalid;
+    use crate::test_host::MockHost;
+    use crate::{Interpreter, SharedMemory};
+
+    /// Opcodes the fast loop inlines, with a few table ones between them.
+    const OPS: &[u8] = &[
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13,
+        0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x20, 0x50, 0x51, 0x52, 0x53,
+        0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5f, 0x80, 0x81, 0x83, 0x8f, 0x90, 0x91,
+        0x93, 0x9f, 0xf3, 0xfd, 0xfe,
+    ];
+
+    /// The same random programs through both loops: the register-resident one (default table)
+    /// and the table loop (forced by a custom instruction on an opcode no program uses).
+    #[test]
+    fn fast_loop_agrees_with_the_table_loop() {
+        let fast = Interpreter::<MockHost>::new();
+        let mut slow = Interpreter::<MockHost>::new();
+        slow.insert_instruction(0x0c, invalid::<MockHost>, 0, 0, 0, Fork::Frontier);
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for fork in [Fork::Frontier, Fork::Byzantium, Fork::Cancun, Fork::Osaka] {
+            for _ in 0..1500 {
+                let mut code = Vec::new();
+                for _ in 0..(next() % 96) {
+                    let r = next();
+                    if r % 3 == 0 {
+                        // A push of a small value (jump targets, offsets, shift amounts).
+                        let n = 1 + (r >> 8) as usize % 3;
+                        code.push(0x5f + n as u8);
+                        code.extend((0..n).map(|i| (r >> (16 + 8 * i)) as u8 % 64));
+                    } else if r % 7 == 1 {
+                        let n = 1 + (r >> 8) as usize % 32;
+                        code.push(0x5f + n as u8);
+                        code.extend((0..n).map(|i| (r >> (i % 8 * 8)) as u8));
+                    } else {
+                        code.push(OPS[(r >> 8) as usize % OPS.len()]);
+                    }
+                }
+                let code = Bytes::from(code);
+                let gas = 30 + next() % 3000;
+                let [a, b] = [&fast, &slow].map(|interp| {
+                    let mut host = MockHost::new(fork);
+                    let mut input = host.frame(code.clone(), Address::ZERO, gas);
+                    input.fork = fork;
+                    interp.run(input, &mut host, &mut SharedMemory::new())
+                });
+                assert_eq!(a, b, "fork {fork:?}, code {code}, gas {gas}");
+            }
+        }
+    }
+}
