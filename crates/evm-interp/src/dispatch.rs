@@ -25,7 +25,7 @@ use crate::instructions::arithmetic::{div_word, i256_div, i256_mod, rem_word, si
 use crate::instructions::bitwise::{byte_word, sar_word, slt_word};
 use crate::interpreter::Exit;
 use crate::spec::OpEntry;
-use crate::stack::MASK;
+use crate::stack::{MASK, limbs};
 
 /// 0 or 1 as a word.
 #[inline(always)]
@@ -97,13 +97,18 @@ pub(crate) fn run<H: Host>(
     macro_rules! dup {
         ($n:literal) => {{
             let d = f.stack.words_mut();
-            d[len & MASK] = d[(len - $n) & MASK];
+            let word = limbs(&d[(len - $n) & MASK]);
+            d[len & MASK] = U256::from_limbs(word);
             len += 1;
         }};
     }
     macro_rules! swap {
         ($n:literal) => {{
-            f.stack.words_mut().swap((len - 1) & MASK, (len - 1 - $n) & MASK);
+            let d = f.stack.words_mut();
+            let (top, other) = ((len - 1) & MASK, (len - 1 - $n) & MASK);
+            let (a, b) = (limbs(&d[top]), limbs(&d[other]));
+            d[top] = U256::from_limbs(b);
+            d[other] = U256::from_limbs(a);
         }};
     }
     // `a` is the top item (popped), `b` the one below it (replaced by the result).
@@ -137,12 +142,11 @@ pub(crate) fn run<H: Host>(
         };
     }
     // Memory for `size` bytes at the word `offset` (expanded and paid for): the byte offset.
+    // The common case, an offset inside the current memory, is two compares.
     macro_rules! memory_at {
         ($offset:expr, $size:literal) => {{
-            let offset = match Frame::<H>::mem_range($offset, U256::from($size)) {
-                Ok(Some((offset, _))) => offset,
-                Ok(None) => 0,
-                Err(exit) => break exit,
+            let Some(offset) = Frame::<H>::fixed_range::<$size>($offset) else {
+                break Exit::OutOfGas;
             };
             if offset + $size > f.memory.len() {
                 f.gas_left = gas;

@@ -111,6 +111,19 @@ impl<H: Host> Frame<'_, H> {
         }
     }
 
+    /// The byte offset of a fixed-size access (`SIZE` bytes: MLOAD, MSTORE, MSTORE8) at the
+    /// stack word `offset`; `None` (out of gas) when the access would end past
+    /// [`MAX_CONTEXT_SIZE`]. Two compares, no word built for the size.
+    #[inline(always)]
+    pub fn fixed_range<const SIZE: u64>(offset: U256) -> Option<usize> {
+        let l = offset.as_limbs();
+        if l[1] | l[2] | l[3] != 0 || l[0] > MAX_CONTEXT_SIZE - SIZE {
+            core::hint::cold_path();
+            return None;
+        }
+        Some(l[0] as usize)
+    }
+
     /// Expands memory to cover `end` bytes, charging the expansion cost.
     #[inline]
     pub fn expand_to(&mut self, end: usize) -> Result<(), Exit> {

@@ -10,7 +10,8 @@ use crate::interpreter::Exit;
 /// MLOAD.
 pub fn mload<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let offset = f.stack.pop();
-    let (offset, _) = f.resize_memory(offset, U256::from(32))?;
+    let offset = Frame::<H>::fixed_range::<32>(offset).ok_or(Exit::OutOfGas)?;
+    f.expand_to(offset + 32)?;
     let word = f.memory.word(offset);
     f.stack.push(U256::from_be_bytes(word));
     Ok(())
@@ -19,7 +20,8 @@ pub fn mload<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
 /// MSTORE.
 pub fn mstore<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let [offset, value] = f.stack.popn::<2>();
-    let (offset, _) = f.resize_memory(offset, U256::from(32))?;
+    let offset = Frame::<H>::fixed_range::<32>(offset).ok_or(Exit::OutOfGas)?;
+    f.expand_to(offset + 32)?;
     f.memory.set(offset, &value.to_be_bytes::<32>());
     Ok(())
 }
@@ -27,7 +29,8 @@ pub fn mstore<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
 /// MSTORE8.
 pub fn mstore8<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let [offset, value] = f.stack.popn::<2>();
-    let (offset, _) = f.resize_memory(offset, U256::from(1))?;
+    let offset = Frame::<H>::fixed_range::<1>(offset).ok_or(Exit::OutOfGas)?;
+    f.expand_to(offset + 1)?;
     f.memory.set(offset, &[value.byte(0)]);
     Ok(())
 }
