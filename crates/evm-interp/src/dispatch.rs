@@ -112,20 +112,22 @@ pub(crate) fn run<H: Host>(
         }};
     }
     // `a` is the top item (popped), `b` the one below it (replaced by the result).
+    // Operands are read with `limbs` (8-byte loads; see there), as the previous arm has
+    // usually just stored them limb by limb.
     macro_rules! binop {
         (|$a:ident, $b:ident| $e:expr) => {{
             let d = f.stack.words_mut();
             len -= 1;
-            let $a = d[len & MASK];
+            let $a = U256::from_limbs(limbs(&d[len & MASK]));
             let slot = &mut d[(len - 1) & MASK];
-            let $b = *slot;
+            let $b = U256::from_limbs(limbs(slot));
             *slot = $e;
         }};
     }
     macro_rules! unop {
         (|$a:ident| $e:expr) => {{
             let slot = &mut f.stack.words_mut()[(len - 1) & MASK];
-            let $a = *slot;
+            let $a = U256::from_limbs(limbs(slot));
             *slot = $e;
         }};
     }
@@ -207,7 +209,8 @@ pub(crate) fn run<H: Host>(
             op::MSTORE => {
                 len -= 2;
                 let d = f.stack.words_mut();
-                let (offset, value) = (d[(len + 1) & MASK], d[len & MASK]);
+                let (offset, value) =
+                    (d[(len + 1) & MASK], U256::from_limbs(limbs(&d[len & MASK])));
                 let offset = memory_at!(offset, 32);
                 f.memory.set(offset, &value.to_be_bytes::<32>());
             }
