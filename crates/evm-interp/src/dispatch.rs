@@ -22,48 +22,11 @@ use crate::frame::{Frame, to_u64};
 use crate::host::Host;
 use crate::instructions::Instr;
 use crate::instructions::arithmetic::{div_word, i256_div, i256_mod, rem_word, signextend_word};
-use crate::instructions::bitwise::{byte_word, sar_word, slt_word};
+use crate::instructions::bitwise::{byte_word, flag, sar_word, shift_amount, slt_word};
+use crate::instructions::stack::immediate;
 use crate::interpreter::Exit;
 use crate::spec::OpEntry;
 use crate::stack::{MASK, limbs};
-
-/// 0 or 1 as a word.
-#[inline(always)]
-fn flag(b: bool) -> U256 {
-    U256::from(b as u64)
-}
-
-/// The `N`-byte immediate at `pc`, big-endian.
-#[inline(always)]
-fn immediate<const N: usize>(bytes: &[u8], pc: usize) -> U256 {
-    if N == 1 {
-        return U256::from(bytes[pc]);
-    }
-    let mut word = [0u8; 32];
-    word[32 - N..].copy_from_slice(&bytes[pc..pc + N]);
-    U256::from_be_bytes(word)
-}
-
-/// Why the stack check of `entry` failed at height `len`.
-#[cold]
-fn stack_exit(entry: OpEntry, len: usize) -> Exit {
-    if entry.stack_min == OpEntry::UNDEFINED_MIN {
-        Exit::InvalidOpcode
-    } else if len < entry.stack_min as usize {
-        Exit::StackUnderflow
-    } else {
-        Exit::StackOverflow
-    }
-}
-
-/// `x >> shift` or `x << shift` for a shift word (256 or more gives zero).
-#[inline(always)]
-fn shift_amount(shift: U256) -> Option<usize> {
-    match to_u64(shift) {
-        Some(s) if s < 256 => Some(s as usize),
-        _ => None,
-    }
-}
 
 /// Runs `f` to its end with the default instruction `table` and the fork's `ops`.
 #[inline(never)]
@@ -166,7 +129,7 @@ pub(crate) fn run<H: Host>(
         let entry = ops[opcode as usize];
         if len.wrapping_sub(entry.stack_min as usize) > entry.stack_span as usize {
             core::hint::cold_path();
-            break stack_exit(entry, len);
+            break entry.stack_failure(len);
         }
         gas = match gas.checked_sub(entry.gas as u64) {
             Some(left) => left,

@@ -12,7 +12,7 @@ use alloy_primitives::{Address, Bytes, U256};
 use crate::frame::Frame;
 use crate::hooks::{FrameView, Hooks, Modification, Refusal, StepAction};
 use crate::instructions::{Instr, custom, instruction_table};
-use crate::spec::{CustomOpcodes, FORK_TABLES, ForkTable, OpEntry};
+use crate::spec::{CustomOpcodes, FORK_TABLES, ForkTable};
 use crate::stack::Stack;
 use crate::{AnalyzedCode, Fork, Host, Outcome, SharedMemory};
 
@@ -289,13 +289,7 @@ impl<H: Host> Interpreter<H> {
             let len = f.stack.len();
             if len.wrapping_sub(entry.stack_min as usize) > entry.stack_span as usize {
                 core::hint::cold_path();
-                return if entry.stack_min == OpEntry::UNDEFINED_MIN {
-                    Exit::InvalidOpcode
-                } else if len < entry.stack_min as usize {
-                    Exit::StackUnderflow
-                } else {
-                    Exit::StackOverflow
-                };
+                return entry.stack_failure(len);
             }
             match f.gas_left.checked_sub(entry.gas as u64) {
                 Some(left) => f.gas_left = left,

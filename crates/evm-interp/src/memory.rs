@@ -8,8 +8,6 @@
 //! costs address space, not resident memory. Finished contexts keep small buffers for the next
 //! frames. This module knows nothing about gas; `crate::gas::memory_cost` prices expansion.
 
-use std::cell::RefCell;
-
 use alloy_primitives::Bytes;
 
 /// Upper bound on one context's size in bytes. Expanding past it halts with out of gas; its
@@ -59,16 +57,8 @@ impl Context {
     }
 }
 
-thread_local! {
-    /// Buffers of the last memory dropped on this thread, taken by the next one created: a
-    /// caller that builds a VM (and so a memory) per transaction still reuses warm buffers.
-    static SPARE: RefCell<(Vec<Context>, usize)> = const { RefCell::new((Vec::new(), 0)) };
-}
-
 /// The memory of all call frames of a transaction: the running frame's context and those of
 /// its callers.
-///
-/// Dropping it hands its finished buffers to the next `SharedMemory::new` on the same thread.
 #[derive(Debug, Default)]
 pub struct SharedMemory {
     /// The running frame's context.
@@ -84,17 +74,9 @@ pub struct SharedMemory {
 }
 
 impl SharedMemory {
-    /// An empty memory, with the buffers of the last memory dropped on this thread.
+    /// An empty memory.
     pub fn new() -> Self {
-        let (pool, pooled_bytes) =
-            SPARE.try_with(|spare| core::mem::take(&mut *spare.borrow_mut())).unwrap_or_default();
-        Self {
-            top: Context::default(),
-            callers: Vec::with_capacity(32),
-            pool,
-            pooled_bytes,
-            depth: 0,
-        }
+        Self { callers: Vec::with_capacity(32), ..Self::default() }
     }
 
     /// Starts an empty context for a new frame; the current one is kept for its return.
@@ -248,20 +230,6 @@ impl SharedMemory {
     #[inline]
     pub fn copy_within(&mut self, dst: usize, src: usize, len: usize) {
         self.context_mut().copy_within(src..src + len, dst);
-    }
-}
-
-impl Drop for SharedMemory {
-    fn drop(&mut self) {
-        self.clear();
-        let pool = core::mem::take(&mut self.pool);
-        let bytes = self.pooled_bytes;
-        let _ = SPARE.try_with(|spare| {
-            let mut spare = spare.borrow_mut();
-            if bytes > spare.1 {
-                *spare = (pool, bytes);
-            }
-        });
     }
 }
 

@@ -44,6 +44,19 @@ impl OpEntry {
     /// `stack_min` of an opcode the fork does not define.
     pub const UNDEFINED_MIN: u16 = u16::MAX;
 
+    /// Why the stack check failed at height `len`: the opcode is undefined, or the stack holds
+    /// too few items, or too many.
+    #[cold]
+    pub fn stack_failure(self, len: usize) -> crate::Exit {
+        if self.stack_min == Self::UNDEFINED_MIN {
+            crate::Exit::InvalidOpcode
+        } else if len < self.stack_min as usize {
+            crate::Exit::StackUnderflow
+        } else {
+            crate::Exit::StackOverflow
+        }
+    }
+
     /// The entry for an opcode with these facts.
     pub const fn new(defined: bool, gas: u16, pops: u8, pushes: u8) -> Self {
         let max = STACK_LIMIT as i32 + pops as i32 - pushes as i32;

@@ -80,14 +80,7 @@ fn compress(
     last: bool,
     stop: impl Fn() -> bool,
 ) -> bool {
-    let mut v = [0u64; 16];
-    v[..8].copy_from_slice(h);
-    v[8..].copy_from_slice(&IV);
-    v[12] ^= t[0];
-    v[13] ^= t[1];
-    if last {
-        v[14] = !v[14];
-    }
+    let mut v = initial_work_vector(h, t, last);
     // Whole blocks of ten rounds (the schedule's period), unrolled, then the rest.
     for block in 0..rounds / 10 {
         if block % BLOCKS_PER_POLL == BLOCKS_PER_POLL - 1 && stop() {
@@ -107,10 +100,28 @@ fn compress(
     for s in &SIGMA[..(rounds % 10) as usize] {
         round(&mut v, m, s);
     }
+    finish(h, &v);
+    true
+}
+
+/// The work vector F starts from: the state, the IV, the offset counter and the final flag.
+fn initial_work_vector(h: &[u64; 8], t: [u64; 2], last: bool) -> [u64; 16] {
+    let mut v = [0u64; 16];
+    v[..8].copy_from_slice(h);
+    v[8..].copy_from_slice(&IV);
+    v[12] ^= t[0];
+    v[13] ^= t[1];
+    if last {
+        v[14] = !v[14];
+    }
+    v
+}
+
+/// Folds the work vector into the state.
+fn finish(h: &mut [u64; 8], v: &[u64; 16]) {
     for i in 0..8 {
         h[i] ^= v[i] ^ v[i + 8];
     }
-    true
 }
 
 /// Little-endian `u64` at `offset`.
@@ -222,14 +233,7 @@ mod tests {
 
     /// F as RFC 7693 writes it, one round at a time (the reference for the unrolled loop).
     fn plain(rounds: u32, h: &mut [u64; 8], m: &[u64; 16], t: [u64; 2], last: bool) {
-        let mut v = [0u64; 16];
-        v[..8].copy_from_slice(h);
-        v[8..].copy_from_slice(&IV);
-        v[12] ^= t[0];
-        v[13] ^= t[1];
-        if last {
-            v[14] = !v[14];
-        }
+        let mut v = initial_work_vector(h, t, last);
         for r in 0..rounds as usize {
             let s = &SIGMA[r % 10];
             for (i, (a, b, c, d)) in [
@@ -248,9 +252,7 @@ mod tests {
                 g(&mut v, a, b, c, d, m[s[2 * i]], m[s[2 * i + 1]]);
             }
         }
-        for i in 0..8 {
-            h[i] ^= v[i] ^ v[i + 8];
-        }
+        finish(h, &v);
     }
 
     #[test]

@@ -158,7 +158,7 @@ impl Database for InMemoryDb {
             .codes
             .get(&hash)
             .cloned()
-            .unwrap_or_else(|| Arc::new(AnalyzedCode::new(Bytes::new()))))
+            .unwrap_or_else(|| Arc::clone(&crate::journal::EMPTY_CODE)))
     }
 
     fn storage(&mut self, address: Address, key: U256) -> Result<U256, Infallible> {

@@ -131,8 +131,8 @@ pub(crate) struct Checkpoint {
 /// warm in a bitmap when the transaction's preamble warms them.
 const LOW_WARM: usize = 320;
 
-/// The analysed empty code, shared by every transaction.
-static EMPTY_CODE: std::sync::LazyLock<Arc<AnalyzedCode>> =
+/// The analysed empty code, shared by every transaction (and `InMemoryDb`'s unknown hashes).
+pub(crate) static EMPTY_CODE: std::sync::LazyLock<Arc<AnalyzedCode>> =
     std::sync::LazyLock::new(|| Arc::new(AnalyzedCode::new(alloy_primitives::Bytes::new())));
 
 /// The index of a low address (see [`LOW_WARM`]), `None` for any other.

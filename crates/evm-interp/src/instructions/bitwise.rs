@@ -3,13 +3,23 @@
 use alloy_primitives::U256;
 
 use super::arithmetic::is_neg;
-use crate::frame::Frame;
+use crate::frame::{Frame, to_u64};
 use crate::host::Host;
 use crate::interpreter::Exit;
 
-#[inline]
-fn flag(b: bool) -> U256 {
-    if b { U256::from(1) } else { U256::ZERO }
+/// 0 or 1 as a word.
+#[inline(always)]
+pub(crate) fn flag(b: bool) -> U256 {
+    U256::from(b as u64)
+}
+
+/// The amount of a SHL/SHR shift word, `None` for 256 or more (the result is zero).
+#[inline(always)]
+pub(crate) fn shift_amount(shift: U256) -> Option<usize> {
+    match to_u64(shift) {
+        Some(s) if s < 256 => Some(s as usize),
+        _ => None,
+    }
 }
 
 /// Signed less-than.
@@ -119,14 +129,14 @@ pub fn byte<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
 /// SHL (EIP-145).
 pub fn shl<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let (shift, x) = f.stack.pop_top();
-    *x = if shift >= U256::from(256) { U256::ZERO } else { *x << shift.as_limbs()[0] as usize };
+    *x = shift_amount(shift).map_or(U256::ZERO, |s| *x << s);
     Ok(())
 }
 
 /// SHR (EIP-145).
 pub fn shr<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let (shift, x) = f.stack.pop_top();
-    *x = if shift >= U256::from(256) { U256::ZERO } else { *x >> shift.as_limbs()[0] as usize };
+    *x = shift_amount(shift).map_or(U256::ZERO, |s| *x >> s);
     Ok(())
 }
 

@@ -18,17 +18,21 @@ pub fn push0<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     Ok(())
 }
 
+/// The `N`-byte immediate at `pc`, big-endian.
+#[inline(always)]
+pub(crate) fn immediate<const N: usize>(bytes: &[u8], pc: usize) -> U256 {
+    if N == 1 {
+        return U256::from(bytes[pc]);
+    }
+    let mut word = [0u8; 32];
+    word[32 - N..].copy_from_slice(&bytes[pc..pc + N]);
+    U256::from_be_bytes(word)
+}
+
 /// PUSHn: reads `N` immediate bytes; past the end of the code they read as zero (padding).
 pub fn push<const N: usize, H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let start = f.pc;
-    let value = if N == 1 {
-        U256::from(f.bytes[start])
-    } else {
-        let mut word = [0u8; 32];
-        word[32 - N..].copy_from_slice(&f.bytes[start..start + N]);
-        U256::from_be_bytes(word)
-    };
-    f.stack.push(value);
+    f.stack.push(immediate::<N>(f.bytes, start));
     f.pc = start + N;
     Ok(())
 }
