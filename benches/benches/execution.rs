@@ -544,6 +544,26 @@ fn summary(cases: &mut [Prepared<'_>]) {
     }
 }
 
+/// Runs one side's calls of every case for about `EVM_BENCH_SECONDS` (default 3) seconds.
+fn profile(cases: &mut [Prepared<'_>], side: &str) {
+    let seconds: f64 =
+        std::env::var("EVM_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let per_case = Duration::from_secs_f64(seconds / cases.len().max(1) as f64);
+    for p in cases.iter_mut() {
+        let start = Instant::now();
+        let mut calls = 0u64;
+        while start.elapsed() < per_case {
+            let out = match side {
+                "revm" => run_revm(&mut p.revm, &p.revm_tx),
+                _ => run_evmkit(&mut p.evmkit, &p.evmkit_tx),
+            };
+            black_box(out).ok();
+            calls += 1;
+        }
+        println!("{}: {calls} {side} calls", p.case.name);
+    }
+}
+
 /// Counts steps in revm (the `Inspector` counterpart of `StepCounter`).
 #[derive(Debug, Default)]
 struct RevmStepCounter {
@@ -776,6 +796,12 @@ fn main() {
         with_expected,
         mismatches
     );
+    // `EVM_BENCH_PROFILE=evmkit` (or `revm`) runs only that side's calls for a few seconds and
+    // prints nothing else, so a profiler (perf, callgrind) sees one engine.
+    if let Ok(side) = std::env::var("EVM_BENCH_PROFILE") {
+        profile(&mut prepared, &side);
+        return;
+    }
     let args: Vec<String> = std::env::args().collect();
     let summary_only = args.iter().any(|a| a == "--summary-only");
     // `cargo bench` passes --bench; `cargo test --all-targets` does not, and then criterion

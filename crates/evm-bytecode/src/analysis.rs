@@ -24,7 +24,9 @@
 //! without classifying their immediates, and the block scan resumes after it.
 //! The result is exact; [`analyze_naive`] is the byte-loop reference the tests compare against.
 
+use std::any::Any;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use alloy_primitives::{B256, Bytes, keccak256};
 use bitvec::vec::BitVec;
@@ -42,6 +44,9 @@ pub struct AnalyzedCode {
     jumpdests: BitVec<u8>,
     push_data: BitVec<u8>,
     hash: B256,
+    /// What a crate above this one derives from the code once and keeps with it (the
+    /// interpreter's basic-block table); see [`AnalyzedCode::derived`].
+    derived: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 impl PartialEq for AnalyzedCode {
@@ -78,7 +83,7 @@ impl AnalyzedCode {
         padded.extend_from_slice(&original);
         padded.resize(original.len() + PADDING, 0);
         let Bitmaps { jumpdests, push_data } = analyze_padded(&padded, original.len());
-        Self { original, padded, jumpdests, push_data, hash }
+        Self { original, padded, jumpdests, push_data, hash, derived: OnceLock::new() }
     }
 
     /// The code as given.
@@ -139,6 +144,13 @@ impl AnalyzedCode {
     /// The instruction-start bitmap: the complement of [`push_data`](Self::push_data).
     pub fn instruction_starts(&self) -> BitVec<u8> {
         !self.push_data.clone()
+    }
+
+    /// A value derived from this code by `init` on first use and kept with it, so code that is
+    /// analysed once (and shared) is also derived once. One value per code: `None` when a
+    /// value of another type was derived first. This crate never looks inside it.
+    pub fn derived<T: Any + Send + Sync>(&self, init: impl FnOnce(&Self) -> T) -> Option<&T> {
+        self.derived.get_or_init(|| Arc::new(init(self))).downcast_ref::<T>()
     }
 
     /// Iterates over the instructions in code order.

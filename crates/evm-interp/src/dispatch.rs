@@ -15,10 +15,13 @@
 //! never out of bounds. The code is padded (33 zero bytes past the end), so PUSH immediates
 //! and the byte after the last instruction (a STOP) are in bounds.
 
+#![expect(unsafe_code, reason = "the stack as a pointer past its top, checked per block")]
+
 use alloy_primitives::U256;
 use evm_bytecode::opcode::opcode as op;
 
-use crate::frame::{Frame, to_u64};
+use crate::blocks::{self, Blocks};
+use crate::frame::{Frame, grow_memory, to_u64};
 use crate::host::Host;
 use crate::instructions::Instr;
 use crate::instructions::arithmetic::{div_word, i256_div, i256_mod, rem_word, signextend_word};
@@ -26,52 +29,93 @@ use crate::instructions::bitwise::{byte_word, flag, sar_word, shift_amount, slt_
 use crate::instructions::stack::immediate;
 use crate::interpreter::Exit;
 use crate::spec::OpEntry;
-use crate::stack::{MASK, limbs};
+use crate::stack::limbs;
 
-/// Runs `f` to its end with the default instruction `table` and the fork's `ops`.
+/// Runs `f` to its end with the default instruction `table` and the fork's `ops`, checking
+/// every instruction.
 #[inline(never)]
 pub(crate) fn run<H: Host>(
     table: &[Instr<H>; 256],
     ops: &[OpEntry; 256],
     f: &mut Frame<'_, H>,
 ) -> Exit {
+    run_loop::<H, false>(table, ops, f, &Blocks::NONE)
+}
+
+/// Runs `f` to its end checking whole blocks at their leaders (see [`crate::blocks`]); only
+/// for forks from [`blocks::FIRST_FORK`] on, with `blocks` built from `f.code`.
+#[inline(never)]
+pub(crate) fn run_blocks<H: Host>(
+    table: &[Instr<H>; 256],
+    ops: &[OpEntry; 256],
+    f: &mut Frame<'_, H>,
+    blocks: &Blocks,
+) -> Exit {
+    debug_assert!(f.fork >= blocks::FIRST_FORK);
+    run_loop::<H, true>(table, ops, f, blocks)
+}
+
+/// The loop of both: with `BLOCKS`, block opcodes are checked per block and every other
+/// opcode one by one; without it, every opcode one by one.
+#[inline(always)]
+fn run_loop<H: Host, const BLOCKS: bool>(
+    table: &[Instr<H>; 256],
+    ops: &[OpEntry; 256],
+    f: &mut Frame<'_, H>,
+    blocks: &Blocks,
+) -> Exit {
     let bytes = f.bytes;
     let code = f.code;
     let mut pc = f.pc;
     let mut gas = f.gas_left;
-    let mut len = f.stack.len();
-
-    // The arms below, as macros so they can name the locals.
-    macro_rules! push {
-        ($n:literal) => {{
-            let value = immediate::<$n>(bytes, pc);
-            f.stack.words_mut()[len & MASK] = value;
-            len += 1;
-            pc += $n;
+    // The stack as a pointer one past its top item: `base + len`. Set again from `f.stack`
+    // after every table instruction (which takes `f`).
+    let mut base = f.stack.words_mut().as_mut_ptr();
+    let mut sp = base.wrapping_add(f.stack.len());
+    macro_rules! len {
+        () => {
+            (sp.addr() - base.addr()) / size_of::<U256>()
+        };
+    }
+    // The item `$k` from the top (1 is the top; 0 is the free slot above it).
+    macro_rules! slot {
+        ($k:expr) => {{
+            let k: usize = $k;
+            debug_assert!(len!().checked_sub(k).is_some_and(|i| i < crate::stack::STACK_LIMIT));
+            // SAFETY: the check that dominates every arm (the opcode's own in `check!`, or its
+            // block's in `enter_block!`) ensured the stack holds the items the instruction
+            // reads and has room for those it pushes, so `sp - $k` is a slot of the 1024-word
+            // buffer (initialised when read, as items below the top always are).
+            unsafe { &mut *sp.wrapping_sub(k) }
         }};
     }
+
+    // The arms below, as macros so they can name the locals.
     macro_rules! push_word {
         ($value:expr) => {{
             let value = $value;
-            f.stack.words_mut()[len & MASK] = value;
-            len += 1;
+            *slot!(0) = value;
+            sp = sp.wrapping_add(1);
+        }};
+    }
+    macro_rules! push {
+        ($n:literal) => {{
+            push_word!(immediate::<$n>(bytes, pc));
+            pc += $n;
         }};
     }
     macro_rules! dup {
         ($n:literal) => {{
-            let d = f.stack.words_mut();
-            let word = limbs(&d[(len - $n) & MASK]);
-            d[len & MASK] = U256::from_limbs(word);
-            len += 1;
+            let word = limbs(slot!($n));
+            *slot!(0) = U256::from_limbs(word);
+            sp = sp.wrapping_add(1);
         }};
     }
     macro_rules! swap {
         ($n:literal) => {{
-            let d = f.stack.words_mut();
-            let (top, other) = ((len - 1) & MASK, (len - 1 - $n) & MASK);
-            let (a, b) = (limbs(&d[top]), limbs(&d[other]));
-            d[top] = U256::from_limbs(b);
-            d[other] = U256::from_limbs(a);
+            let (a, b) = (limbs(slot!(1)), limbs(slot!(1 + $n)));
+            *slot!(1) = U256::from_limbs(b);
+            *slot!(1 + $n) = U256::from_limbs(a);
         }};
     }
     // `a` is the top item (popped), `b` the one below it (replaced by the result).
@@ -79,19 +123,26 @@ pub(crate) fn run<H: Host>(
     // usually just stored them limb by limb.
     macro_rules! binop {
         (|$a:ident, $b:ident| $e:expr) => {{
-            let d = f.stack.words_mut();
-            len -= 1;
-            let $a = U256::from_limbs(limbs(&d[len & MASK]));
-            let slot = &mut d[(len - 1) & MASK];
-            let $b = U256::from_limbs(limbs(slot));
-            *slot = $e;
+            let $a = U256::from_limbs(limbs(slot!(1)));
+            let $b = U256::from_limbs(limbs(slot!(2)));
+            *slot!(2) = $e;
+            sp = sp.wrapping_sub(1);
+        }};
+    }
+    // `a` on top, then `b`, then `n` (replaced by the result).
+    macro_rules! triop {
+        (|$a:ident, $b:ident, $n:ident| $e:expr) => {{
+            let $a = U256::from_limbs(limbs(slot!(1)));
+            let $b = U256::from_limbs(limbs(slot!(2)));
+            let $n = U256::from_limbs(limbs(slot!(3)));
+            *slot!(3) = $e;
+            sp = sp.wrapping_sub(2);
         }};
     }
     macro_rules! unop {
         (|$a:ident| $e:expr) => {{
-            let slot = &mut f.stack.words_mut()[(len - 1) & MASK];
-            let $a = U256::from_limbs(limbs(slot));
-            *slot = $e;
+            let $a = U256::from_limbs(limbs(slot!(1)));
+            *slot!(1) = $e;
         }};
     }
     // A jump to `dest`, or the end of the frame.
@@ -114,30 +165,100 @@ pub(crate) fn run<H: Host>(
                 break Exit::OutOfGas;
             };
             if offset + $size > f.memory.len() {
-                f.gas_left = gas;
-                if let Err(exit) = f.expand_to(offset + $size) {
+                if let Err(exit) = grow_memory(f.memory, &mut gas, offset + $size) {
                     break exit;
                 }
-                gas = f.gas_left;
             }
             offset
         }};
     }
 
-    let exit = loop {
-        let opcode = bytes[pc];
-        let entry = ops[opcode as usize];
-        if len.wrapping_sub(entry.stack_min as usize) > entry.stack_span as usize {
-            core::hint::cold_path();
-            break entry.stack_failure(len);
-        }
-        gas = match gas.checked_sub(entry.gas as u64) {
-            Some(left) => left,
-            None => {
+    // One opcode's own check: its stack bounds and static gas.
+    macro_rules! check {
+        ($opcode:expr) => {
+            let entry = ops[$opcode as usize];
+            let len = len!();
+            if len.wrapping_sub(entry.stack_min as usize) > entry.stack_span as usize {
                 core::hint::cold_path();
-                break Exit::OutOfGas;
+                break entry.stack_failure(len);
+            }
+            gas = match gas.checked_sub(entry.gas as u64) {
+                Some(left) => left,
+                None => {
+                    core::hint::cold_path();
+                    break Exit::OutOfGas;
+                }
+            };
+        };
+    }
+    // Enters the block whose leader is `leader`: checks its stack bounds and charges its gas,
+    // or, when that fails, runs the rest of the frame from the leader one instruction at a
+    // time (the frame ends in this block then, with the halt the per-instruction check finds).
+    macro_rules! enter_block {
+        ($leader:expr) => {
+            let leader = $leader;
+            let entry = blocks.at(leader);
+            let len = len!();
+            if len.wrapping_sub(entry.stack_min as usize) > entry.stack_span as usize
+                || gas < u64::from(entry.gas)
+            {
+                core::hint::cold_path();
+                f.pc = leader;
+                f.gas_left = gas;
+                f.stack.set_len(len!());
+                return run(table, ops, f);
+            }
+            gas -= u64::from(entry.gas);
+        };
+    }
+    // At a leader reached by falling through (after JUMPI, GAS, another opcode, or at the
+    // start): enters its block, unless it is another opcode (checked by itself) or a JUMPDEST
+    // (whose arm enters the block).
+    macro_rules! enter_next {
+        () => {
+            if BLOCKS {
+                let next = bytes[pc];
+                if blocks::is_block_opcode(next) && next != op::JUMPDEST {
+                    enter_block!(pc);
+                }
             }
         };
+    }
+
+    // Any other opcode: checked by itself (in the block loop; the other loop has checked it
+    // already), then run from the instruction table with the locals written back to `f`.
+    macro_rules! table_op {
+        ($opcode:expr) => {{
+            if BLOCKS {
+                check!($opcode);
+            }
+            f.pc = pc;
+            f.gas_left = gas;
+            f.stack.set_len(len!());
+            let result = table[$opcode as usize](f);
+            pc = f.pc;
+            gas = f.gas_left;
+            base = f.stack.words_mut().as_mut_ptr();
+            sp = base.wrapping_add(f.stack.len());
+            if let Err(exit) = result {
+                break exit;
+            }
+            enter_next!();
+        }};
+    }
+
+    // The frame's first instruction is a leader.
+    enter_next!();
+    let exit = loop {
+        debug_assert!(pc < bytes.len());
+        // SAFETY: `pc` is always below `bytes.len()`: it is an instruction's start inside the
+        // code, a jump destination (checked), or at most 32 bytes past the code's end (after
+        // a truncated PUSH), and the code is followed by 33 zero bytes (`AnalyzedCode::padded`),
+        // so the byte there is a STOP that ends the frame. Table instructions do not move `pc`.
+        let opcode = unsafe { *bytes.get_unchecked(pc) };
+        if !BLOCKS {
+            check!(opcode);
+        }
         pc += 1;
         match opcode {
             op::STOP => break Exit::Stop,
@@ -148,6 +269,8 @@ pub(crate) fn run<H: Host>(
             op::SDIV => binop!(|a, b| i256_div(a, b)),
             op::MOD => binop!(|a, b| rem_word(a, b)),
             op::SMOD => binop!(|a, b| i256_mod(a, b)),
+            op::ADDMOD => triop!(|a, b, n| a.add_mod(b, n)),
+            op::MULMOD => triop!(|a, b, n| a.mul_mod(b, n)),
             op::SIGNEXTEND => binop!(|a, b| signextend_word(a, b)),
             op::LT => binop!(|a, b| flag(a < b)),
             op::GT => binop!(|a, b| flag(a > b)),
@@ -163,42 +286,48 @@ pub(crate) fn run<H: Host>(
             op::SHL => binop!(|a, b| shift_amount(a).map_or(U256::ZERO, |s| b << s)),
             op::SHR => binop!(|a, b| shift_amount(a).map_or(U256::ZERO, |s| b >> s)),
             op::SAR => binop!(|a, b| sar_word(a, b)),
-            op::POP => len -= 1,
+            op::POP => sp = sp.wrapping_sub(1),
             op::MLOAD => {
-                let offset = memory_at!(f.stack.words_mut()[(len - 1) & MASK], 32);
-                let word = U256::from_be_bytes(f.memory.word(offset));
-                f.stack.words_mut()[(len - 1) & MASK] = word;
+                let offset = memory_at!(*slot!(1), 32);
+                *slot!(1) = U256::from_be_bytes(f.memory.word(offset));
             }
             op::MSTORE => {
-                len -= 2;
-                let d = f.stack.words_mut();
-                let (offset, value) =
-                    (d[(len + 1) & MASK], U256::from_limbs(limbs(&d[len & MASK])));
+                let (offset, value) = (*slot!(1), U256::from_limbs(limbs(slot!(2))));
+                sp = sp.wrapping_sub(2);
                 let offset = memory_at!(offset, 32);
                 f.memory.set(offset, &value.to_be_bytes::<32>());
             }
             op::MSTORE8 => {
-                len -= 2;
-                let d = f.stack.words_mut();
-                let (offset, value) = (d[(len + 1) & MASK], d[len & MASK]);
+                let (offset, value) = (*slot!(1), *slot!(2));
+                sp = sp.wrapping_sub(2);
                 let offset = memory_at!(offset, 1);
                 f.memory.set(offset, &[value.byte(0)]);
             }
             op::JUMP => {
-                len -= 1;
-                jump!(f.stack.words_mut()[len & MASK]);
+                let dest = *slot!(1);
+                sp = sp.wrapping_sub(1);
+                jump!(dest);
             }
             op::JUMPI => {
-                len -= 2;
-                let d = f.stack.words_mut();
-                let (dest, cond) = (d[(len + 1) & MASK], d[len & MASK]);
+                let (dest, cond) = (*slot!(1), *slot!(2));
+                sp = sp.wrapping_sub(2);
                 if !cond.is_zero() {
                     jump!(dest);
+                } else {
+                    enter_next!();
                 }
             }
-            op::JUMPDEST => {}
+            op::JUMPDEST => {
+                if BLOCKS {
+                    enter_block!(pc - 1);
+                }
+            }
             op::PC => push_word!(U256::from(pc - 1)),
-            op::GAS => push_word!(U256::from(gas)),
+            op::MSIZE => push_word!(U256::from(f.memory.len())),
+            op::GAS => {
+                push_word!(U256::from(gas));
+                enter_next!();
+            }
             op::PUSH0 => push_word!(U256::ZERO),
             op::PUSH1 => push!(1),
             op::PUSH2 => push!(2),
@@ -264,23 +393,12 @@ pub(crate) fn run<H: Host>(
             op::SWAP14 => swap!(14),
             op::SWAP15 => swap!(15),
             op::SWAP16 => swap!(16),
-            _ => {
-                f.pc = pc;
-                f.gas_left = gas;
-                f.stack.set_len(len);
-                let result = table[opcode as usize](f);
-                pc = f.pc;
-                gas = f.gas_left;
-                len = f.stack.len();
-                if let Err(exit) = result {
-                    break exit;
-                }
-            }
+            _ => table_op!(opcode),
         }
     };
     f.pc = pc;
     f.gas_left = gas;
-    f.stack.set_len(len);
+    f.stack.set_len(len!());
     exit
 }
 

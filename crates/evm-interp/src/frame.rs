@@ -42,6 +42,31 @@ pub struct Frame<'a, H: Host> {
     pub output: Bytes,
 }
 
+/// Grows `memory` to cover `end` bytes (more than it has), charging the expansion to
+/// `gas_left`; for callers that hold the stack borrowed (the dispatch loop).
+#[inline(never)]
+pub(crate) fn grow_memory(
+    memory: &mut SharedMemory,
+    gas_left: &mut u64,
+    end: usize,
+) -> Result<(), Exit> {
+    if end as u64 > MAX_CONTEXT_SIZE {
+        return Err(Exit::OutOfGas);
+    }
+    let old_words = (memory.len() / 32) as u64;
+    let new_words = gas::words(end as u64);
+    let cost = gas::memory_cost(new_words) - gas::memory_cost(old_words);
+    *gas_left = match gas_left.checked_sub(cost) {
+        Some(left) => left,
+        None => {
+            core::hint::cold_path();
+            return Err(Exit::OutOfGas);
+        }
+    };
+    memory.resize(new_words as usize * 32);
+    Ok(())
+}
+
 /// Converts a stack word to an address (the low 20 bytes).
 #[inline]
 pub fn to_address(word: U256) -> Address {
@@ -134,17 +159,8 @@ impl<H: Host> Frame<'_, H> {
         self.grow(end)
     }
 
-    #[inline(never)]
     fn grow(&mut self, end: usize) -> Result<(), Exit> {
-        if end as u64 > MAX_CONTEXT_SIZE {
-            return Err(Exit::OutOfGas);
-        }
-        let old_words = (self.memory.len() / 32) as u64;
-        let new_words = gas::words(end as u64);
-        let cost = gas::memory_cost(new_words) - gas::memory_cost(old_words);
-        self.charge(cost)?;
-        self.memory.resize(new_words as usize * 32);
-        Ok(())
+        grow_memory(self.memory, &mut self.gas_left, end)
     }
 
     /// Expands memory for `(offset, len)` stack words, returning the range (`len` zero when

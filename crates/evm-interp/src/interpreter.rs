@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, U256};
 
+use crate::blocks::Blocks;
 use crate::frame::Frame;
 use crate::hooks::{FrameView, Hooks, Modification, Refusal, StepAction};
 use crate::instructions::{Instr, custom, instruction_table};
@@ -222,8 +223,17 @@ impl<H: Host> Interpreter<H> {
         let exit = if H::Hooks::ENABLED && frame.host.hooks().steps_enabled() {
             self.dispatch::<true>(&mut frame)
         } else if self.fork_tables.is_none() {
-            // The default table: the register-resident loop, with the hot opcodes inlined.
-            crate::dispatch::run(&self.table, &FORK_TABLES[frame.fork as usize].ops, &mut frame)
+            // The default table: the register-resident loop, with the hot opcodes inlined,
+            // checked per basic block where the fork allows it.
+            let ops = &FORK_TABLES[frame.fork as usize].ops;
+            let code = frame.code;
+            if frame.fork >= crate::blocks::FIRST_FORK
+                && let Some(blocks) = Blocks::of(code)
+            {
+                crate::dispatch::run_blocks(&self.table, ops, &mut frame, blocks)
+            } else {
+                crate::dispatch::run(&self.table, ops, &mut frame)
+            }
         } else {
             self.dispatch::<false>(&mut frame)
         };

@@ -6,6 +6,7 @@
 //! With [`NoHooks`] every hook call sits behind `if H::Hooks::ENABLED`, a constant `false`, so
 //! the dispatch loop compiles without them.
 
+mod blocks;
 mod dispatch;
 pub mod frame;
 pub mod gas;

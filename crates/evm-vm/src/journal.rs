@@ -40,6 +40,9 @@ pub(crate) struct Slot {
     pub(crate) original: U256,
     /// Current value.
     pub(crate) present: U256,
+    /// Accessed in this transaction (EIP-2929): kept here, so an SLOAD is one account lookup
+    /// and one slot lookup, not a third in a separate warm set.
+    warm: bool,
 }
 
 /// A cached account.
@@ -55,7 +58,7 @@ pub(crate) struct Account {
     /// Scheduled for deletion by SELFDESTRUCT.
     pub(crate) destroyed: bool,
     /// Slots read or written in this transaction.
-    pub(crate) storage: HashMap<U256, Slot>,
+    pub(crate) storage: HashMap<U256, Slot, KeyHash>,
 }
 
 impl Account {
@@ -81,6 +84,80 @@ impl Account {
     /// EIP-161 empty.
     pub(crate) fn is_empty(&self) -> bool {
         self.info.is_empty()
+    }
+}
+
+/// The hasher of the journal's maps, whose keys are addresses and storage words: their
+/// derived `Hash` writes one length and one byte slice (20 or 32 bytes), which this folds 16
+/// bytes at a time with a 64x64-bit multiply (high half xor low half), seeded once per process
+/// so colliding keys cannot be chosen in advance. Inlined, it is a few multiplies per key,
+/// where a general byte hasher walks its long-input path.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KeyHash;
+
+/// The per-process seed of [`KeyHash`].
+static KEY_SEED: std::sync::LazyLock<[u64; 3]> = std::sync::LazyLock::new(|| {
+    let state = std::hash::RandomState::new();
+    [0u64, 1, 2].map(|i| std::hash::BuildHasher::hash_one(&state, i) | 1)
+});
+
+impl std::hash::BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+    #[inline]
+    fn build_hasher(&self) -> KeyHasher {
+        let seed = *KEY_SEED;
+        KeyHasher { acc: seed[0], seed }
+    }
+}
+
+/// The state of one [`KeyHash`] hash.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyHasher {
+    acc: u64,
+    seed: [u64; 3],
+}
+
+/// The folded multiply: the high and low halves of the 128-bit product, xored.
+#[inline(always)]
+fn fold(x: u64, y: u64) -> u64 {
+    let p = u128::from(x) * u128::from(y);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+impl std::hash::Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(16);
+        for c in &mut chunks {
+            let (a, b) = c.split_at(8);
+            let a = u64::from_le_bytes(a.try_into().unwrap_or_default());
+            let b = u64::from_le_bytes(b.try_into().unwrap_or_default());
+            self.acc = fold(a ^ self.acc, b ^ self.seed[1]);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut tail = [0u8; 16];
+            tail[..rest.len()].copy_from_slice(rest);
+            let (a, b) = tail.split_at(8);
+            let a = u64::from_le_bytes(a.try_into().unwrap_or_default());
+            let b = u64::from_le_bytes(b.try_into().unwrap_or_default());
+            self.acc = fold(a ^ self.acc, b ^ self.seed[2]);
+        }
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.acc = self.acc.wrapping_add(n as u64);
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.acc = fold(n ^ self.acc, self.seed[1]);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        fold(self.acc, self.seed[2])
     }
 }
 
@@ -152,12 +229,14 @@ pub(crate) struct Journal<'a, DB: Database> {
     /// The first database error; reads after it return defaults.
     error: Option<DB::Error>,
     pub(crate) fork: Fork,
-    accounts: HashMap<Address, Account>,
+    accounts: HashMap<Address, Account, KeyHash>,
     warm: HashSet<Address>,
     /// Addresses below [`LOW_WARM`] (the precompiles) warmed by the preamble: a bitmap, so
     /// the preamble of every transaction does not insert them into `warm` one by one.
     low_warm: [u64; LOW_WARM / 64],
-    warm_slots: HashSet<(Address, U256)>,
+    /// Slots of the access list (warm before they are loaded); consulted only when a slot is
+    /// first loaded, and only when not empty.
+    prewarmed_slots: HashSet<(Address, U256)>,
     transient: HashMap<(Address, U256), U256>,
     entries: Vec<Entry>,
     pub(crate) logs: Vec<Log>,
@@ -174,7 +253,7 @@ impl<'a, DB: Database> Journal<'a, DB> {
             accounts: HashMap::default(),
             warm: HashSet::default(),
             low_warm: [0; LOW_WARM / 64],
-            warm_slots: HashSet::default(),
+            prewarmed_slots: HashSet::default(),
             transient: HashMap::default(),
             entries: Vec::new(),
             logs: Vec::new(),
@@ -251,7 +330,10 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     /// Marks a slot warm without journaling (transaction preamble).
     pub(crate) fn prewarm_slot(&mut self, address: Address, key: U256) {
-        self.warm_slots.insert((address, key));
+        if let Some(slot) = self.accounts.get_mut(&address).and_then(|a| a.storage.get_mut(&key)) {
+            slot.warm = true;
+        }
+        self.prewarmed_slots.insert((address, key));
     }
 
     /// Touches an account (EIP-161): it exists from now on and is reported in the changes.
@@ -346,39 +428,46 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     /// A slot, loaded on first use; returns it and whether the access was cold (warms it).
     pub(crate) fn sload(&mut self, address: Address, key: U256) -> (Slot, bool) {
-        let cold = self.warm_slots.insert((address, key));
-        if cold {
-            self.entries.push(Entry::WarmSlot(address, key));
-        }
-        (self.slot(address, key), cold)
-    }
-
-    fn slot(&mut self, address: Address, key: U256) -> Slot {
-        let (db, error) = (&mut *self.db, &mut self.error);
-        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, error, address));
-        let created = acc.created;
-        let loaded_exists = acc.loaded_exists;
-        let slot = *acc.storage.entry(key).or_insert_with(|| {
-            let value = if created || !loaded_exists {
-                U256::ZERO
-            } else {
-                read(error, |db| db.storage(address, key), db).unwrap_or_default()
-            };
-            Slot { original: value, present: value }
-        });
-        if created { Slot { original: U256::ZERO, ..slot } } else { slot }
+        self.access_slot(address, key, None)
     }
 
     /// Writes a slot; returns (original, present before the write, is_cold).
     pub(crate) fn sstore(&mut self, address: Address, key: U256, value: U256) -> (Slot, bool) {
-        let (slot, cold) = self.sload(address, key);
-        self.touch(address);
-        let acc = self.account(address);
-        if let Some(s) = acc.storage.get_mut(&key) {
-            s.present = value;
+        self.access_slot(address, key, Some(value))
+    }
+
+    /// SLOAD (`write` is `None`) and SSTORE: one account lookup and one slot lookup. Loads the
+    /// slot on first use, warms it, and for a write touches the account and sets the value;
+    /// every change is journaled. Returns the slot as it was before, and whether it was cold.
+    fn access_slot(&mut self, address: Address, key: U256, write: Option<U256>) -> (Slot, bool) {
+        let Self { db, error, accounts, prewarmed_slots, entries, .. } = self;
+        let acc =
+            accounts.entry(address).or_insert_with(|| Account::load(&mut **db, error, address));
+        let (created, loaded_exists) = (acc.created, acc.loaded_exists);
+        let slot = acc.storage.entry(key).or_insert_with(|| {
+            let value = if created || !loaded_exists {
+                U256::ZERO
+            } else {
+                read(error, |db| db.storage(address, key), &mut **db).unwrap_or_default()
+            };
+            let warm = !prewarmed_slots.is_empty() && prewarmed_slots.contains(&(address, key));
+            Slot { original: value, present: value, warm }
+        });
+        let before = if created { Slot { original: U256::ZERO, ..*slot } } else { *slot };
+        let cold = !slot.warm;
+        if cold {
+            slot.warm = true;
+            entries.push(Entry::WarmSlot(address, key));
         }
-        self.entries.push(Entry::Storage(address, key, slot.present));
-        (slot, cold)
+        if let Some(value) = write {
+            slot.present = value;
+            if !acc.touched {
+                acc.touched = true;
+                entries.push(Entry::Touch(address));
+            }
+            entries.push(Entry::Storage(address, key, before.present));
+        }
+        (before, cold)
     }
 
     /// TLOAD.
@@ -419,7 +508,11 @@ impl<'a, DB: Database> Journal<'a, DB> {
                     self.warm.remove(&a);
                 }
                 Entry::WarmSlot(a, k) => {
-                    self.warm_slots.remove(&(a, k));
+                    if let Some(s) =
+                        self.accounts.get_mut(&a).and_then(|acc| acc.storage.get_mut(&k))
+                    {
+                        s.warm = false;
+                    }
                 }
                 Entry::Touch(a) => {
                     if a == RIPEMD160 && self.fork >= Fork::SpuriousDragon {
