@@ -1,11 +1,13 @@
 //! Basic blocks of legacy code, for the block-checked dispatch loop (`dispatch::run_blocks`).
 //!
 //! A block is a run of *block opcodes* (the ones that loop inlines: arithmetic, comparisons,
-//! bit logic, PUSH/DUP/SWAP/POP, MLOAD/MSTORE/MSTORE8, PC, JUMPDEST, and the terminators
+//! bit logic, PUSH/DUP/SWAP/POP, MLOAD/MSTORE/MSTORE8, MSIZE, PC, JUMPDEST, and the terminators
 //! STOP, JUMP, JUMPI, GAS). It starts at a *leader*: pc 0, a JUMPDEST, or the instruction after
-//! a terminator or after any other opcode; it ends at its first terminator, before the next
-//! JUMPDEST, or before any other opcode. Every other opcode stands alone and is checked one by
-//! one, as in the other loops.
+//! a terminator or after any other opcode; it ends at its first terminator or before any other
+//! opcode. A JUMPDEST inside a run starts a block of its own (for jumps to it) and is also part
+//! of the block it falls through from, so falling through it costs nothing: blocks overlap, and
+//! the table keeps the summary from each leader to the end. Every other opcode stands alone and
+//! is checked one by one, as in the other loops.
 //!
 //! For each block the table keeps one [`OpEntry`]: the sum of its static gas, and the stack
 //! heights at its start for which no instruction in it underflows or overflows. The loop checks
@@ -67,61 +69,60 @@ impl Blocks {
         code.derived(Self::new)
     }
 
-    /// Builds the table (one pass over the instructions).
+    /// Builds the table: the instructions forwards, then their suffix summaries backwards.
     pub(crate) fn new(code: &AnalyzedCode) -> Self {
         let bytes = code.padded();
         let len = code.len();
         let table = &FORK_TABLES[FIRST_FORK as usize];
-        let mut base = vec![0u32; bytes.len().div_ceil(256)];
-        let mut offset = vec![0u8; bytes.len()];
-        let mut entries = Vec::new();
-        let mut open: Option<Block> = None;
-        // The chunk of the last leader: the first leader of a chunk sets the chunk's base.
-        let mut chunk_of_last = usize::MAX;
+        // Every instruction start, and at the end the STOP in the padding.
+        let mut starts = Vec::with_capacity(len / 2 + 1);
         let mut pc = 0;
-        // One past the last instruction of the code: the STOP in the padding.
-        loop {
+        while pc < len {
+            starts.push(pc);
+            pc += 1 + opcodes::info(bytes[pc]).immediate as usize;
+        }
+        starts.push(pc);
+        // Backwards: the summary of the block from each instruction to its block's end.
+        let mut leaders = Vec::new();
+        let mut rest: Option<Block> = None;
+        for (i, &pc) in starts.iter().enumerate().rev() {
             let opcode = if pc < len { bytes[pc] } else { op::STOP };
             if !is_block_opcode(opcode) {
-                if let Some(block) = open.take() {
-                    entries.push(block.entry());
-                }
-            } else {
-                if opcode == op::JUMPDEST
-                    && let Some(block) = open.take()
-                {
-                    entries.push(block.entry());
-                }
-                let block = match open.as_mut() {
-                    Some(block) => block,
-                    None => {
-                        let index = entries.len() as u32;
-                        let chunk = pc / 256;
-                        if chunk != chunk_of_last {
-                            base[chunk] = index;
-                            chunk_of_last = chunk;
-                        }
-                        // `index - base` is below 256: a chunk holds at most 256 leaders.
-                        offset[pc] = (index - base[chunk]) as u8;
-                        open.insert(Block::default())
-                    }
-                };
-                let info = opcodes::info(opcode);
-                block.add(table.gas[opcode as usize], info.pops, info.pushes);
-                if is_terminator(opcode) {
-                    entries.push(block.entry());
-                    open = None;
-                }
+                rest = None;
+                continue;
             }
-            if pc >= len {
-                break;
+            let info = opcodes::info(opcode);
+            let one = Block::one(table.gas[opcode as usize], info.pops, info.pushes);
+            let block = match rest {
+                Some(rest) if !is_terminator(opcode) => one.then(rest),
+                _ => one,
+            };
+            rest = Some(block);
+            let leader = i == 0 || opcode == op::JUMPDEST || {
+                let before = bytes[starts[i - 1]];
+                !is_block_opcode(before) || is_terminator(before)
+            };
+            if leader {
+                leaders.push((pc, block.entry()));
             }
-            pc += 1 + opcodes::info(opcode).immediate as usize;
         }
-        if let Some(block) = open.take() {
-            entries.push(block.entry());
+        leaders.reverse();
+        let mut base = vec![0u32; bytes.len().div_ceil(256)];
+        let mut offset = vec![0u8; bytes.len()];
+        let mut entries = Vec::with_capacity(leaders.len());
+        // The first leader of a chunk sets the chunk's base; a chunk holds at most 256
+        // leaders, so every offset fits a byte. Chunks without one are never read.
+        let mut chunk_of_last = usize::MAX;
+        for (pc, entry) in leaders {
+            let index = entries.len() as u32;
+            let chunk = pc / 256;
+            if chunk != chunk_of_last {
+                base[chunk] = index;
+                chunk_of_last = chunk;
+            }
+            offset[pc] = (index - base[chunk]) as u8;
+            entries.push(entry);
         }
-        // Chunks without a leader keep the base of the chunk before (never read).
         Self { base, offset, entries }
     }
 
@@ -133,24 +134,33 @@ impl Blocks {
     }
 }
 
-/// A block being built: its gas and the stack heights it needs.
-#[derive(Clone, Copy, Debug, Default)]
+/// What a run of instructions needs, relative to the stack height at its start.
+#[derive(Clone, Copy, Debug)]
 struct Block {
     gas: u64,
-    /// Height relative to the block's start after the instructions so far.
+    /// Height after the run.
     height: i32,
-    /// Items the block needs on the stack at its start.
+    /// Items the run needs on the stack at its start.
     need: i32,
-    /// Highest relative height after any instruction so far.
+    /// Highest height after any instruction of the run (at least 0).
     peak: i32,
 }
 
 impl Block {
-    fn add(&mut self, gas: u16, pops: u8, pushes: u8) {
-        self.gas += u64::from(gas);
-        self.need = self.need.max(i32::from(pops) - self.height);
-        self.height += i32::from(pushes) - i32::from(pops);
-        self.peak = self.peak.max(self.height);
+    /// One instruction.
+    fn one(gas: u16, pops: u8, pushes: u8) -> Self {
+        let height = i32::from(pushes) - i32::from(pops);
+        Self { gas: u64::from(gas), height, need: i32::from(pops), peak: height.max(0) }
+    }
+
+    /// This run followed by `rest`.
+    fn then(self, rest: Self) -> Self {
+        Self {
+            gas: self.gas + rest.gas,
+            height: self.height + rest.height,
+            need: self.need.max(rest.need - self.height),
+            peak: self.peak.max(self.height + rest.peak),
+        }
     }
 
     /// The block as one check: heights `need..=STACK_LIMIT - peak` at its start.
@@ -163,5 +173,43 @@ impl Block {
             return OpEntry { gas, stack_min: OpEntry::UNDEFINED_MIN, stack_span: 0 };
         }
         OpEntry { gas, stack_min: self.need as u16, stack_span: (max - self.need) as u16 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_opcodes_cost_the_same_from_the_first_fork_on() {
+        let first = &FORK_TABLES[FIRST_FORK as usize];
+        for fork in Fork::ALL.iter().filter(|f| **f >= FIRST_FORK) {
+            let table = &FORK_TABLES[*fork as usize];
+            for opcode in (0..=255u8).filter(|&o| is_block_opcode(o)) {
+                assert!(table.defined[opcode as usize], "{opcode:#04x} in {fork:?}");
+                assert_eq!(table.ops[opcode as usize], first.ops[opcode as usize]);
+            }
+        }
+    }
+
+    #[test]
+    fn leaders_and_their_summaries() {
+        // PUSH1 1, PUSH1 2, ADD, JUMPDEST, POP, SLOAD, DUP1, JUMP, JUMPDEST, STOP
+        let code = AnalyzedCode::new(alloy_primitives::hex!("60016002015b505480565b00").to_vec());
+        let blocks = Blocks::new(&code);
+        // From pc 0 through the JUMPDEST at 5 to the POP: 3 + 3 + 3 + 1 + 2 gas; grows by 2.
+        let at0 = blocks.at(0);
+        assert_eq!((at0.gas, at0.stack_min, at0.stack_max()), (12, 0, 1022));
+        // The JUMPDEST at 5: JUMPDEST, POP.
+        let at5 = blocks.at(5);
+        assert_eq!((at5.gas, at5.stack_min, at5.stack_max()), (3, 1, 1024));
+        // After the SLOAD: DUP1, JUMP (a terminator).
+        let at8 = blocks.at(8);
+        assert_eq!((at8.gas, at8.stack_min, at8.stack_max()), (11, 1, 1023));
+        // The JUMPDEST at 10, then STOP.
+        let at10 = blocks.at(10);
+        assert_eq!((at10.gas, at10.stack_min), (1, 0));
+        // The padding STOP after the code's last STOP is a leader too (after a terminator).
+        assert_eq!(blocks.at(12).gas, 0);
     }
 }

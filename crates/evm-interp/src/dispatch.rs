@@ -212,13 +212,12 @@ fn run_loop<H: Host, const BLOCKS: bool>(
         };
     }
     // At a leader reached by falling through (after JUMPI, GAS, another opcode, or at the
-    // start): enters its block, unless it is another opcode (checked by itself) or a JUMPDEST
-    // (whose arm enters the block).
+    // start): enters its block, unless it is another opcode (checked by itself).
     macro_rules! enter_next {
         () => {
             if BLOCKS {
                 let next = bytes[pc];
-                if blocks::is_block_opcode(next) && next != op::JUMPDEST {
+                if blocks::is_block_opcode(next) {
                     enter_block!(pc);
                 }
             }
@@ -307,21 +306,24 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 let dest = *slot!(1);
                 sp = sp.wrapping_sub(1);
                 jump!(dest);
+                if BLOCKS {
+                    enter_block!(pc);
+                }
             }
             op::JUMPI => {
                 let (dest, cond) = (*slot!(1), *slot!(2));
                 sp = sp.wrapping_sub(2);
                 if !cond.is_zero() {
                     jump!(dest);
+                    if BLOCKS {
+                        enter_block!(pc);
+                    }
                 } else {
                     enter_next!();
                 }
             }
-            op::JUMPDEST => {
-                if BLOCKS {
-                    enter_block!(pc - 1);
-                }
-            }
+            // In the block loop, paid with the block it falls through from or jumps into.
+            op::JUMPDEST => {}
             op::PC => push_word!(U256::from(pc - 1)),
             op::MSIZE => push_word!(U256::from(f.memory.len())),
             op::GAS => {
