@@ -1,19 +1,21 @@
-//! The register-resident dispatch loop, used for a frame without opcode hooks and without
-//! custom opcodes (the common case; the other loop is `Interpreter::dispatch`).
+//! The register-resident dispatch loops, used for a frame without opcode hooks and without
+//! custom opcodes (the common case; the other loop is `Interpreter::dispatch`): [`run_blocks`]
+//! checks block opcodes once per basic block ([`crate::blocks`]), [`run`] checks every opcode.
+//! Both are one function, `run_loop`, instantiated twice.
 //!
-//! The program counter, the gas left and the stack length live in locals of one function, so
-//! they stay in registers; the hot opcodes (PUSH, DUP, SWAP, POP, jumps, arithmetic,
-//! comparisons, bit logic, MLOAD/MSTORE, GAS, PC) are arms of one `match`, inlined. Every other
-//! opcode goes through the instruction table: the locals are written to the [`Frame`] before
-//! the call and read back after it, so table instructions see exactly the state they would
-//! see in the other loop.
+//! The program counter and the gas left live in locals, and the stack is a pointer one past
+//! its top item, so they stay in registers; the hot opcodes (PUSH, DUP, SWAP, POP, jumps,
+//! arithmetic, comparisons, bit logic, MLOAD/MSTORE, MSIZE, GAS, PC) are arms of one `match`,
+//! inlined. Every other opcode goes through the instruction table: the locals are written to
+//! the [`Frame`] before the call and read back after it, so table instructions see exactly the
+//! state they would see in the other loop.
 //!
-//! Invariants, the same as the other loop's: before an opcode runs, the fork's [`OpEntry`] has
-//! checked that the opcode exists, that the stack holds its inputs and has room for its
-//! outputs, and charged its static gas. So the arms index the stack without checks of their
-//! own; every index is taken `& MASK` besides, so a broken invariant would read a wrong slot,
-//! never out of bounds. The code is padded (33 zero bytes past the end), so PUSH immediates
-//! and the byte after the last instruction (a STOP) are in bounds.
+//! Invariants: before an opcode runs, a check that dominates it (the fork's [`OpEntry`] for
+//! the opcode, or the block's summary in the same shape) has ensured that the opcode exists,
+//! that the stack holds its inputs and has room for its outputs, and charged its static gas.
+//! So the arms touch the stack without checks of their own (`slot!`, the one `unsafe` access,
+//! asserts it in debug builds). The code is padded (33 zero bytes past the end), so PUSH
+//! immediates and the byte after the last instruction (a STOP) are in bounds.
 
 #![expect(unsafe_code, reason = "the stack as a pointer past its top, checked per block")]
 
@@ -90,6 +92,14 @@ fn run_loop<H: Host, const BLOCKS: bool>(
         }};
     }
 
+    // The item `$k` from the top, read limb by limb (see `limbs`): the arm before has usually
+    // just stored it that way, and a wider load of it would wait for the stores to retire.
+    macro_rules! word {
+        ($k:expr) => {
+            U256::from_limbs(limbs(slot!($k)))
+        };
+    }
+
     // The arms below, as macros so they can name the locals.
     macro_rules! push_word {
         ($value:expr) => {{
@@ -123,8 +133,8 @@ fn run_loop<H: Host, const BLOCKS: bool>(
     // usually just stored them limb by limb.
     macro_rules! binop {
         (|$a:ident, $b:ident| $e:expr) => {{
-            let $a = U256::from_limbs(limbs(slot!(1)));
-            let $b = U256::from_limbs(limbs(slot!(2)));
+            let $a = word!(1);
+            let $b = word!(2);
             *slot!(2) = $e;
             sp = sp.wrapping_sub(1);
         }};
@@ -132,16 +142,16 @@ fn run_loop<H: Host, const BLOCKS: bool>(
     // `a` on top, then `b`, then `n` (replaced by the result).
     macro_rules! triop {
         (|$a:ident, $b:ident, $n:ident| $e:expr) => {{
-            let $a = U256::from_limbs(limbs(slot!(1)));
-            let $b = U256::from_limbs(limbs(slot!(2)));
-            let $n = U256::from_limbs(limbs(slot!(3)));
+            let $a = word!(1);
+            let $b = word!(2);
+            let $n = word!(3);
             *slot!(3) = $e;
             sp = sp.wrapping_sub(2);
         }};
     }
     macro_rules! unop {
         (|$a:ident| $e:expr) => {{
-            let $a = U256::from_limbs(limbs(slot!(1)));
+            let $a = word!(1);
             *slot!(1) = $e;
         }};
     }
@@ -287,23 +297,23 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             op::SAR => binop!(|a, b| sar_word(a, b)),
             op::POP => sp = sp.wrapping_sub(1),
             op::MLOAD => {
-                let offset = memory_at!(*slot!(1), 32);
+                let offset = memory_at!(word!(1), 32);
                 *slot!(1) = U256::from_be_bytes(f.memory.word(offset));
             }
             op::MSTORE => {
-                let (offset, value) = (*slot!(1), U256::from_limbs(limbs(slot!(2))));
+                let (offset, value) = (word!(1), word!(2));
                 sp = sp.wrapping_sub(2);
                 let offset = memory_at!(offset, 32);
                 f.memory.set(offset, &value.to_be_bytes::<32>());
             }
             op::MSTORE8 => {
-                let (offset, value) = (*slot!(1), *slot!(2));
+                let (offset, value) = (word!(1), word!(2));
                 sp = sp.wrapping_sub(2);
                 let offset = memory_at!(offset, 1);
                 f.memory.set(offset, &[value.byte(0)]);
             }
             op::JUMP => {
-                let dest = *slot!(1);
+                let dest = word!(1);
                 sp = sp.wrapping_sub(1);
                 jump!(dest);
                 if BLOCKS {
@@ -311,7 +321,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 }
             }
             op::JUMPI => {
-                let (dest, cond) = (*slot!(1), *slot!(2));
+                let (dest, cond) = (word!(1), word!(2));
                 sp = sp.wrapping_sub(2);
                 if !cond.is_zero() {
                     jump!(dest);
