@@ -41,31 +41,36 @@ pub(crate) fn run<H: Host>(
     ops: &[OpEntry; 256],
     f: &mut Frame<'_, H>,
 ) -> Exit {
-    run_loop::<H, false>(table, ops, f, &Blocks::NONE)
+    // Without blocks there is no block check to fail.
+    run_loop::<H, false>(table, ops, f, &Blocks::NONE).unwrap_or(Exit::OutOfGas)
 }
 
-/// Runs `f` to its end checking whole blocks at their leaders (see [`crate::blocks`]); only
-/// for forks from [`blocks::FIRST_FORK`] on, with `blocks` built from `f.code`.
+/// Runs `f` checking whole blocks at their leaders (see [`crate::blocks`]); only for forks
+/// from [`blocks::FIRST_FORK`] on, with `blocks` built from `f.code`. `None` when a block's
+/// check failed: then `f` stands at that block's leader, its gas not charged, for [`run`] to
+/// go on instruction by instruction (the caller calls it, so the two loops' frames are not
+/// nested on the native stack).
 #[inline(never)]
 pub(crate) fn run_blocks<H: Host>(
     table: &[Instr<H>; 256],
     ops: &[OpEntry; 256],
     f: &mut Frame<'_, H>,
     blocks: &Blocks,
-) -> Exit {
+) -> Option<Exit> {
     debug_assert!(f.fork >= blocks::FIRST_FORK);
     run_loop::<H, true>(table, ops, f, blocks)
 }
 
 /// The loop of both: with `BLOCKS`, block opcodes are checked per block and every other
-/// opcode one by one; without it, every opcode one by one.
+/// opcode one by one; without it, every opcode one by one. `None`: a block check failed
+/// (see [`run_blocks`]).
 #[inline(always)]
 fn run_loop<H: Host, const BLOCKS: bool>(
     table: &[Instr<H>; 256],
     ops: &[OpEntry; 256],
     f: &mut Frame<'_, H>,
     blocks: &Blocks,
-) -> Exit {
+) -> Option<Exit> {
     let bytes = f.bytes;
     let code = f.code;
     let mut pc = f.pc;
@@ -216,7 +221,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 f.pc = leader;
                 f.gas_left = gas;
                 f.stack.set_len(len!());
-                return run(table, ops, f);
+                return None;
             }
             gas -= u64::from(entry.gas);
         };
@@ -411,7 +416,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
     f.pc = pc;
     f.gas_left = gas;
     f.stack.set_len(len!());
-    exit
+    Some(exit)
 }
 
 #[cfg(test)]

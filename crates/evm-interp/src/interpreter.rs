@@ -230,7 +230,10 @@ impl<H: Host> Interpreter<H> {
             if frame.fork >= crate::blocks::FIRST_FORK
                 && let Some(blocks) = Blocks::of(code)
             {
-                crate::dispatch::run_blocks(&self.table, ops, &mut frame, blocks)
+                match crate::dispatch::run_blocks(&self.table, ops, &mut frame, blocks) {
+                    Some(exit) => exit,
+                    None => crate::dispatch::run(&self.table, ops, &mut frame),
+                }
             } else {
                 crate::dispatch::run(&self.table, ops, &mut frame)
             }

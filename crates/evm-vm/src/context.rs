@@ -676,10 +676,11 @@ impl<DB: Database, H: VmHooks> Host for Context<'_, DB, H> {
 }
 
 /// Native stack kept free below a child frame: more than one frame of the interpreter, the host
-/// and the hooks needs (about 10 KiB in a debug build).
-const STACK_RED_ZONE: usize = 64 * 1024;
+/// and the hooks needs (a few KiB in a release build; in a debug build the dispatch loop's
+/// frame alone is about 64 KiB, one slot per arm's temporaries).
+const STACK_RED_ZONE: usize = 256 * 1024;
 /// The size of each stack segment added when the red zone is reached: room for dozens of frames.
-const STACK_SEGMENT: usize = 1024 * 1024;
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 
 /// Runs a child frame, first moving to a new native stack segment when less than
 /// [`STACK_RED_ZONE`] is left, so a 1024-deep chain of calls or creations runs on any thread
