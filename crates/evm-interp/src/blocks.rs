@@ -17,6 +17,16 @@
 //! expansion, after which the frame ends in `OutOfGas` all the same, charging the block up
 //! front changes no result; GAS ends its block, so it reads the exact gas left.
 //!
+//! The table also holds the code the block loop dispatches on: the padded code with some
+//! short runs of block opcodes inside a block rewritten, at their first instruction's byte,
+//! into one *fused* opcode (see [`fused`]): the arm does the run's work and steps past it.
+//! Only instruction starts are rewritten and the rest of each run stays in place, so every
+//! pc means what it means in the code, and the per-instruction loop and the table
+//! instructions go on reading the code itself. A fused jump's destination was checked when
+//! the table was built. The fused values are opcodes undefined in every fork (a test checks
+//! this), and a code's own instruction with one of those values is rewritten to
+//! [`fused::UNDEFINED`], so it halts as it would.
+//!
 //! The static gas and stack effects of block opcodes are the same in every fork from Shanghai
 //! on (PUSH0 and the shifts exist in all of them), which is where the block loop runs; a test
 //! checks this against the fork tables.
@@ -48,9 +58,33 @@ pub(crate) const fn is_terminator(opcode: u8) -> bool {
     matches!(opcode, op::STOP | op::JUMP | op::JUMPI | op::GAS)
 }
 
+/// The fused opcodes of the block loop's code (see the module documentation), each named
+/// after the run it stands for. All are undefined in every fork.
+pub(crate) mod fused {
+    /// PUSH2 d, JUMP, with d a JUMPDEST.
+    pub(crate) const PUSH2_JUMP: u8 = 0xb0;
+    /// PUSH2 d, JUMPI, with d a JUMPDEST.
+    pub(crate) const PUSH2_JUMPI: u8 = 0xb1;
+    /// ISZERO, PUSH2 d, JUMPI, with d a JUMPDEST.
+    pub(crate) const ISZERO_PUSH2_JUMPI: u8 = 0xb2;
+    /// SWAP1, POP.
+    pub(crate) const SWAP1_POP: u8 = 0xb3;
+    /// SWAP2, POP.
+    pub(crate) const SWAP2_POP: u8 = 0xb4;
+    /// PUSH1 n, ADD.
+    pub(crate) const PUSH1_ADD: u8 = 0xb5;
+    /// The first and last fused value.
+    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=PUSH1_ADD;
+    /// What a code's own undefined instruction in [`RANGE`] becomes (also undefined).
+    pub(crate) const UNDEFINED: u8 = 0x0c;
+}
+
 /// The blocks of one code: an entry per block, found from the leader's pc in two loads.
 #[derive(Debug)]
 pub(crate) struct Blocks {
+    /// The padded code with runs fused (see the module documentation): what the block loop
+    /// dispatches on.
+    pub(crate) ops: Vec<u8>,
     /// For each 256-byte chunk of the padded code, the index of its first block.
     base: Vec<u32>,
     /// For each pc that is a leader, its block's index minus its chunk's `base`.
@@ -62,7 +96,7 @@ pub(crate) struct Blocks {
 impl Blocks {
     /// No blocks: for the loop that checks every instruction (it never looks).
     pub(crate) const NONE: Self =
-        Self { base: Vec::new(), offset: Vec::new(), entries: Vec::new() };
+        Self { ops: Vec::new(), base: Vec::new(), offset: Vec::new(), entries: Vec::new() };
 
     /// The blocks of `code`, derived once per analysed code.
     pub(crate) fn of(code: &AnalyzedCode) -> Option<&Self> {
@@ -123,7 +157,8 @@ impl Blocks {
             offset[pc] = (index - base[chunk]) as u8;
             entries.push(entry);
         }
-        Self { base, offset, entries }
+        let ops = fuse(code, &starts);
+        Self { ops, base, offset, entries }
     }
 
     /// The entry of the block whose leader is `pc`.
@@ -132,6 +167,47 @@ impl Blocks {
         let index = self.base[pc / 256] as usize + self.offset[pc] as usize;
         self.entries[index]
     }
+}
+
+/// The padded code of `code` with its runs fused; `starts` are its instruction starts.
+fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
+    let bytes = code.padded();
+    let len = code.len();
+    let mut ops = bytes.to_vec();
+    // The opcode at `pc` if an instruction of the code starts there.
+    let at = |pc: usize| (pc < len).then(|| bytes[pc]);
+    // The PUSH2 at `pc`'s destination, when it is a JUMPDEST and the push is whole.
+    let target = |pc: usize| {
+        let dest = usize::from(u16::from_be_bytes([bytes[pc + 1], bytes[pc + 2]]));
+        (pc + 2 < len && code.is_valid_jump(dest)).then_some(dest)
+    };
+    for &pc in starts.iter().filter(|&&pc| pc < len) {
+        let opcode = bytes[pc];
+        let next = at(pc + 1);
+        let fused = match opcode {
+            op::PUSH2 if target(pc).is_some() => match at(pc + 3) {
+                Some(op::JUMP) => Some(fused::PUSH2_JUMP),
+                Some(op::JUMPI) => Some(fused::PUSH2_JUMPI),
+                _ => None,
+            },
+            op::ISZERO
+                if next == Some(op::PUSH2)
+                    && target(pc + 1).is_some()
+                    && at(pc + 4) == Some(op::JUMPI) =>
+            {
+                Some(fused::ISZERO_PUSH2_JUMPI)
+            }
+            op::SWAP1 if next == Some(op::POP) => Some(fused::SWAP1_POP),
+            op::SWAP2 if next == Some(op::POP) => Some(fused::SWAP2_POP),
+            op::PUSH1 if at(pc + 2) == Some(op::ADD) => Some(fused::PUSH1_ADD),
+            _ if fused::RANGE.contains(&opcode) => Some(fused::UNDEFINED),
+            _ => None,
+        };
+        if let Some(fused) = fused {
+            ops[pc] = fused;
+        }
+    }
+    ops
 }
 
 /// What a run of instructions needs, relative to the stack height at its start.
@@ -190,6 +266,39 @@ mod tests {
                 assert_eq!(table.ops[opcode as usize], first.ops[opcode as usize]);
             }
         }
+    }
+
+    #[test]
+    fn fused_values_are_undefined_in_every_fork() {
+        for table in &FORK_TABLES {
+            for opcode in fused::RANGE.chain([fused::UNDEFINED]) {
+                assert!(!table.defined[opcode as usize], "{opcode:#04x}");
+            }
+        }
+    }
+
+    #[test]
+    fn runs_are_fused_at_their_first_byte() {
+        // 0: PUSH2 9, JUMP; 4: ISZERO, PUSH2 9, JUMPI; 9: JUMPDEST; 10: SWAP1, POP; 12: SWAP2,
+        // POP; 14: PUSH1 1, ADD; 17: 0xb0 (undefined); 18: PUSH2 0, JUMP (0 is no JUMPDEST);
+        // 22: SWAP1, JUMPDEST, POP; 25: PUSH1 (truncated)
+        let hex = "6100095615610009575b90509150600101b061000056905b5060";
+        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
+        let ops = &Blocks::new(&code).ops;
+        let expect = |pc: usize, opcode: u8| assert_eq!(ops[pc], opcode, "pc {pc}");
+        expect(0, fused::PUSH2_JUMP);
+        expect(3, op::JUMP);
+        expect(4, fused::ISZERO_PUSH2_JUMPI);
+        expect(5, fused::PUSH2_JUMPI);
+        expect(9, op::JUMPDEST);
+        expect(10, fused::SWAP1_POP);
+        expect(12, fused::SWAP2_POP);
+        expect(14, fused::PUSH1_ADD);
+        expect(17, fused::UNDEFINED);
+        expect(18, op::PUSH2);
+        expect(22, op::SWAP1);
+        expect(25, op::PUSH1);
+        assert_eq!(ops.len(), code.padded().len());
     }
 
     #[test]

@@ -72,6 +72,10 @@ fn run_loop<H: Host, const BLOCKS: bool>(
     blocks: &Blocks,
 ) -> Option<Exit> {
     let bytes = f.bytes;
+    // What the loop dispatches on: the code itself, or in the block loop the code with its
+    // runs fused (`blocks::fused`; same length, same pcs).
+    let ops_code: &[u8] = if BLOCKS { &blocks.ops } else { bytes };
+    debug_assert_eq!(ops_code.len(), bytes.len());
     let code = f.code;
     let mut pc = f.pc;
     let mut gas = f.gas_left;
@@ -159,6 +163,22 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             let $a = word!(1);
             *slot!(1) = $e;
         }};
+    }
+    // In the block loop, after a jump to `dest` (a JUMPDEST): enters its block and steps past
+    // the JUMPDEST (paid for in the block; its arm does nothing).
+    macro_rules! land {
+        ($dest:expr) => {{
+            let dest: usize = $dest;
+            enter_block!(dest);
+            pc = dest + 1;
+        }};
+    }
+    // A static jump fused with its PUSH2 (`pc` at the immediate): the destination, checked
+    // when the fused code was built.
+    macro_rules! fused_target {
+        () => {
+            usize::from(u16::from_be_bytes([bytes[pc], bytes[pc + 1]]))
+        };
     }
     // A jump to `dest`, or the end of the frame.
     macro_rules! jump {
@@ -269,7 +289,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
         // code, a jump destination (checked), or at most 32 bytes past the code's end (after
         // a truncated PUSH), and the code is followed by 33 zero bytes (`AnalyzedCode::padded`),
         // so the byte there is a STOP that ends the frame. Table instructions do not move `pc`.
-        let opcode = unsafe { *bytes.get_unchecked(pc) };
+        let opcode = unsafe { *ops_code.get_unchecked(pc) };
         if !BLOCKS {
             check!(opcode);
         }
@@ -322,7 +342,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 sp = sp.wrapping_sub(1);
                 jump!(dest);
                 if BLOCKS {
-                    enter_block!(pc);
+                    land!(pc);
                 }
             }
             op::JUMPI => {
@@ -331,7 +351,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 if !cond.is_zero() {
                     jump!(dest);
                     if BLOCKS {
-                        enter_block!(pc);
+                        land!(pc);
                     }
                 } else {
                     enter_next!();
@@ -410,6 +430,44 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             op::SWAP14 => swap!(14),
             op::SWAP15 => swap!(15),
             op::SWAP16 => swap!(16),
+            // The fused runs (only in the block loop's code; see `blocks::fused`).
+            blocks::fused::PUSH2_JUMP if BLOCKS => land!(fused_target!()),
+            blocks::fused::PUSH2_JUMPI if BLOCKS => {
+                let cond = word!(1);
+                sp = sp.wrapping_sub(1);
+                if cond.is_zero() {
+                    pc += 3;
+                    enter_next!();
+                } else {
+                    land!(fused_target!());
+                }
+            }
+            blocks::fused::ISZERO_PUSH2_JUMPI if BLOCKS => {
+                let cond = word!(1);
+                sp = sp.wrapping_sub(1);
+                if cond.is_zero() {
+                    pc += 1;
+                    land!(fused_target!());
+                } else {
+                    pc += 4;
+                    enter_next!();
+                }
+            }
+            blocks::fused::SWAP1_POP if BLOCKS => {
+                *slot!(2) = word!(1);
+                sp = sp.wrapping_sub(1);
+                pc += 1;
+            }
+            blocks::fused::SWAP2_POP if BLOCKS => {
+                *slot!(3) = word!(1);
+                sp = sp.wrapping_sub(1);
+                pc += 1;
+            }
+            blocks::fused::PUSH1_ADD if BLOCKS => {
+                let n = U256::from(bytes[pc]);
+                unop!(|a| a.wrapping_add(n));
+                pc += 2;
+            }
             _ => table_op!(opcode),
         }
     };
@@ -428,12 +486,13 @@ mod tests {
     use crate::test_host::MockHost;
     use crate::{Interpreter, SharedMemory};
 
-    /// Opcodes the fast loop inlines, with a few table ones between them.
+    /// Opcodes the fast loop inlines, with a few table ones between them, and undefined ones
+    /// that share a value with the block loop's fused opcodes.
     const OPS: &[u8] = &[
         0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13,
         0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x20, 0x50, 0x51, 0x52, 0x53,
         0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5f, 0x80, 0x81, 0x83, 0x8f, 0x90, 0x91,
-        0x93, 0x9f, 0xf3, 0xfd, 0xfe,
+        0x93, 0x9f, 0xf3, 0xfd, 0xfe, 0x0c, 0xb0, 0xb3, 0xb5,
     ];
 
     /// The same random programs through both loops: the register-resident one (default table)
@@ -460,6 +519,12 @@ mod tests {
                         let n = 1 + (r >> 8) as usize % 3;
                         code.push(0x5f + n as u8);
                         code.extend((0..n).map(|i| (r >> (16 + 8 * i)) as u8 % 64));
+                    } else if r % 11 == 2 {
+                        // A static jump (fused in the block loop when it hits a JUMPDEST).
+                        if r >> 40 & 1 == 1 {
+                            code.push(0x15);
+                        }
+                        code.extend([0x61, 0x00, (r >> 8) as u8 % 96, 0x56 + (r >> 16) as u8 % 2]);
                     } else if r % 7 == 1 {
                         let n = 1 + (r >> 8) as usize % 32;
                         code.push(0x5f + n as u8);

@@ -54,9 +54,38 @@ pub fn rem_word(a: U256, b: U256) -> U256 {
     if b.is_zero() { U256::ZERO } else { a % b }
 }
 
-/// Signed division, EVM rules: `x / 0 = 0`, `MIN / -1 = MIN`.
-#[inline]
+/// The value of `x` when it is a 64-bit two's complement number sign-extended to 256 bits.
+#[inline(always)]
+fn as_i64(x: &U256) -> Option<i64> {
+    let l = x.as_limbs();
+    let fill = ((l[0] as i64) >> 63) as u64;
+    (l[1] == fill && l[2] == fill && l[3] == fill).then_some(l[0] as i64)
+}
+
+/// `v` sign-extended to 256 bits.
+#[inline(always)]
+fn from_i64(v: i64) -> U256 {
+    let fill = (v >> 63) as u64;
+    U256::from_limbs([v as u64, fill, fill, fill])
+}
+
+/// Signed division, EVM rules: `x / 0 = 0`, `MIN / -1 = MIN`. Operands that fit in 64 bits
+/// (snailtracer's fixed-point divisions, most signed divisions in real contracts) take the
+/// native one.
+#[inline(always)]
 pub fn i256_div(a: U256, b: U256) -> U256 {
+    match (as_i64(&a), as_i64(&b)) {
+        (Some(_), Some(0)) => U256::ZERO,
+        // -x, which for x = -2^63 does not fit in 64 bits.
+        (Some(_), Some(-1)) => a.wrapping_neg(),
+        (Some(x), Some(y)) => from_i64(x / y),
+        _ => i256_div_wide(a, b),
+    }
+}
+
+/// [`i256_div`] for wide operands.
+#[inline(never)]
+fn i256_div_wide(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
     }
@@ -64,9 +93,22 @@ pub fn i256_div(a: U256, b: U256) -> U256 {
     if is_neg(a) != is_neg(b) { q.wrapping_neg() } else { q }
 }
 
-/// Signed remainder, EVM rules: `x % 0 = 0`, the result has the sign of `a`.
-#[inline]
+/// Signed remainder, EVM rules: `x % 0 = 0`, the result has the sign of `a`; 64-bit operands
+/// take the native remainder.
+#[inline(always)]
 pub fn i256_mod(a: U256, b: U256) -> U256 {
+    match (as_i64(&a), as_i64(&b)) {
+        (Some(_), Some(0)) => U256::ZERO,
+        // x % -1 is 0 (and native i64::MIN % -1 would overflow).
+        (Some(_), Some(-1)) => U256::ZERO,
+        (Some(x), Some(y)) => from_i64(x % y),
+        _ => i256_mod_wide(a, b),
+    }
+}
+
+/// [`i256_mod`] for wide operands.
+#[inline(never)]
+fn i256_mod_wide(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
     }
@@ -313,7 +355,7 @@ mod proptests {
 mod fast_division {
     use alloy_primitives::U256;
 
-    use super::{div_word, rem_word};
+    use super::{div_word, from_i64, i256_div, i256_div_wide, i256_mod, i256_mod_wide, rem_word};
 
     /// Words of every width class the fast paths split on (64, 128, 256 bits, zero, edges).
     fn samples() -> Vec<U256> {
@@ -350,6 +392,23 @@ mod fast_division {
                 let (q, r) = if b.is_zero() { (U256::ZERO, U256::ZERO) } else { (a / b, a % b) };
                 assert_eq!(div_word(a, b), q, "{a} / {b}");
                 assert_eq!(rem_word(a, b), r, "{a} % {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn native_signed_division_matches_the_wide_one() {
+        let mut s = samples();
+        // The samples, their negations, and the 64-bit edges.
+        s.extend(s.clone().into_iter().map(U256::wrapping_neg));
+        for v in [i64::MIN, i64::MIN + 1, -2, -1, 2, i64::MAX - 1, i64::MAX] {
+            s.push(from_i64(v));
+            s.push(from_i64(v).wrapping_add(U256::from(1u128 << 64)));
+        }
+        for &a in &s {
+            for &b in &s {
+                assert_eq!(i256_div(a, b), i256_div_wide(a, b), "{a} sdiv {b}");
+                assert_eq!(i256_mod(a, b), i256_mod_wide(a, b), "{a} smod {b}");
             }
         }
     }
