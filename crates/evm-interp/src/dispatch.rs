@@ -357,8 +357,15 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                     enter_next!();
                 }
             }
-            // In the block loop, paid with the block it falls through from or jumps into.
-            op::JUMPDEST => {}
+            // In the block loop, paid with the block it falls through from or jumps into, as
+            // are the JUMPDESTs right after it (stepped over here; the padding ends the run).
+            op::JUMPDEST => {
+                if BLOCKS {
+                    while ops_code[pc] == op::JUMPDEST {
+                        pc += 1;
+                    }
+                }
+            }
             op::PC => push_word!(U256::from(pc - 1)),
             op::MSIZE => push_word!(U256::from(f.memory.len())),
             op::GAS => {
