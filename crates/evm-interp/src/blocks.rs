@@ -73,8 +73,22 @@ pub(crate) mod fused {
     pub(crate) const SWAP2_POP: u8 = 0xb4;
     /// PUSH1 n, ADD.
     pub(crate) const PUSH1_ADD: u8 = 0xb5;
+    /// POP, POP.
+    pub(crate) const POP_POP: u8 = 0xb6;
+    /// PUSH1 n, SHL.
+    pub(crate) const PUSH1_SHL: u8 = 0xb7;
+    /// PUSH1 n, SHR.
+    pub(crate) const PUSH1_SHR: u8 = 0xb8;
+    /// PUSH1 n, MLOAD.
+    pub(crate) const PUSH1_MLOAD: u8 = 0xb9;
+    /// PUSH2 n, MLOAD.
+    pub(crate) const PUSH2_MLOAD: u8 = 0xba;
+    /// PUSH1 n, MSTORE.
+    pub(crate) const PUSH1_MSTORE: u8 = 0xbb;
+    /// PUSH2 n, MSTORE.
+    pub(crate) const PUSH2_MSTORE: u8 = 0xbc;
     /// The first and last fused value.
-    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=PUSH1_ADD;
+    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=PUSH2_MSTORE;
     /// What a code's own undefined instruction in [`RANGE`] becomes (also undefined).
     pub(crate) const UNDEFINED: u8 = 0x0c;
 }
@@ -185,9 +199,11 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
         let opcode = bytes[pc];
         let next = at(pc + 1);
         let fused = match opcode {
-            op::PUSH2 if target(pc).is_some() => match at(pc + 3) {
-                Some(op::JUMP) => Some(fused::PUSH2_JUMP),
-                Some(op::JUMPI) => Some(fused::PUSH2_JUMPI),
+            op::PUSH2 => match at(pc + 3) {
+                Some(op::JUMP) if target(pc).is_some() => Some(fused::PUSH2_JUMP),
+                Some(op::JUMPI) if target(pc).is_some() => Some(fused::PUSH2_JUMPI),
+                Some(op::MLOAD) => Some(fused::PUSH2_MLOAD),
+                Some(op::MSTORE) => Some(fused::PUSH2_MSTORE),
                 _ => None,
             },
             op::ISZERO
@@ -199,7 +215,15 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
             }
             op::SWAP1 if next == Some(op::POP) => Some(fused::SWAP1_POP),
             op::SWAP2 if next == Some(op::POP) => Some(fused::SWAP2_POP),
-            op::PUSH1 if at(pc + 2) == Some(op::ADD) => Some(fused::PUSH1_ADD),
+            op::PUSH1 => match at(pc + 2) {
+                Some(op::ADD) => Some(fused::PUSH1_ADD),
+                Some(op::SHL) => Some(fused::PUSH1_SHL),
+                Some(op::SHR) => Some(fused::PUSH1_SHR),
+                Some(op::MLOAD) => Some(fused::PUSH1_MLOAD),
+                Some(op::MSTORE) => Some(fused::PUSH1_MSTORE),
+                _ => None,
+            },
+            op::POP if next == Some(op::POP) => Some(fused::POP_POP),
             _ if fused::RANGE.contains(&opcode) => Some(fused::UNDEFINED),
             _ => None,
         };
@@ -298,6 +322,29 @@ mod tests {
         expect(18, op::PUSH2);
         expect(22, op::SWAP1);
         expect(25, op::PUSH1);
+        // POP, POP; PUSH1 1, SHL; PUSH1 1, SHR; PUSH1 0, MLOAD; PUSH2 0, MLOAD; PUSH1 0,
+        // MSTORE; PUSH2 0, MSTORE
+        let hex = "505060011b60011c60005161000051600052610000520b";
+        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
+        let ops = &Blocks::new(&code).ops;
+        let fused_at: Vec<(usize, u8)> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| fused::RANGE.contains(o))
+            .map(|(i, &o)| (i, o))
+            .collect();
+        assert_eq!(
+            fused_at,
+            [
+                (0, fused::POP_POP),
+                (2, fused::PUSH1_SHL),
+                (5, fused::PUSH1_SHR),
+                (8, fused::PUSH1_MLOAD),
+                (11, fused::PUSH2_MLOAD),
+                (15, fused::PUSH1_MSTORE),
+                (18, fused::PUSH2_MSTORE),
+            ]
+        );
         assert_eq!(ops.len(), code.padded().len());
     }
 

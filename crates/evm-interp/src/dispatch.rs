@@ -475,6 +475,44 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 unop!(|a| a.wrapping_add(n));
                 pc += 2;
             }
+            blocks::fused::POP_POP if BLOCKS => {
+                sp = sp.wrapping_sub(2);
+                pc += 1;
+            }
+            blocks::fused::PUSH1_SHL if BLOCKS => {
+                let shift = usize::from(bytes[pc]);
+                unop!(|a| a << shift);
+                pc += 2;
+            }
+            blocks::fused::PUSH1_SHR if BLOCKS => {
+                let shift = usize::from(bytes[pc]);
+                unop!(|a| a >> shift);
+                pc += 2;
+            }
+            blocks::fused::PUSH1_MLOAD | blocks::fused::PUSH2_MLOAD if BLOCKS => {
+                let wide = opcode == blocks::fused::PUSH2_MLOAD;
+                let at = if wide {
+                    u16::from_be_bytes([bytes[pc], bytes[pc + 1]])
+                } else {
+                    u16::from(bytes[pc])
+                };
+                pc += 2 + usize::from(wide);
+                let offset = memory_at!(U256::from(at), 32);
+                push_word!(U256::from_be_bytes(f.memory.word(offset)));
+            }
+            blocks::fused::PUSH1_MSTORE | blocks::fused::PUSH2_MSTORE if BLOCKS => {
+                let wide = opcode == blocks::fused::PUSH2_MSTORE;
+                let at = if wide {
+                    u16::from_be_bytes([bytes[pc], bytes[pc + 1]])
+                } else {
+                    u16::from(bytes[pc])
+                };
+                pc += 2 + usize::from(wide);
+                let value = word!(1);
+                sp = sp.wrapping_sub(1);
+                let offset = memory_at!(U256::from(at), 32);
+                f.memory.set(offset, &value.to_be_bytes::<32>());
+            }
             _ => table_op!(opcode),
         }
     };
@@ -499,7 +537,7 @@ mod tests {
         0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13,
         0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x20, 0x50, 0x51, 0x52, 0x53,
         0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5f, 0x80, 0x81, 0x83, 0x8f, 0x90, 0x91,
-        0x93, 0x9f, 0xf3, 0xfd, 0xfe, 0x0c, 0xb0, 0xb3, 0xb5,
+        0x93, 0x9f, 0xf3, 0xfd, 0xfe, 0x0c, 0xb0, 0xb3, 0xb5, 0xb9, 0xbc,
     ];
 
     /// The same random programs through both loops: the register-resident one (default table)

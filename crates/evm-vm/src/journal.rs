@@ -87,6 +87,39 @@ impl Account {
     }
 }
 
+/// One SLOAD (`write` is `None`) or SSTORE of a loaded slot of `address`.
+struct SlotAccess {
+    address: Address,
+    key: U256,
+    /// The account was created in this transaction (its original storage reads as empty).
+    created: bool,
+    write: Option<U256>,
+}
+
+impl SlotAccess {
+    /// Warms `slot`, and for a write touches the account and sets the value, journaling each
+    /// change: the slot as it was before, and whether it was cold.
+    #[inline(always)]
+    fn apply(self, slot: &mut Slot, touched: &mut bool, entries: &mut Vec<Entry>) -> (Slot, bool) {
+        let Self { address, key, created, write } = self;
+        let before = if created { Slot { original: U256::ZERO, ..*slot } } else { *slot };
+        let cold = !slot.warm;
+        if cold {
+            slot.warm = true;
+            entries.push(Entry::WarmSlot(address, key));
+        }
+        if let Some(value) = write {
+            slot.present = value;
+            if !*touched {
+                *touched = true;
+                entries.push(Entry::Touch(address));
+            }
+            entries.push(Entry::Storage(address, key, before.present));
+        }
+        (before, cold)
+    }
+}
+
 /// The hasher of the journal's maps, whose keys are addresses and storage words: their
 /// derived `Hash` writes one length and one byte slice (20 or 32 bytes), which this folds 16
 /// bytes at a time with a 64x64-bit multiply (high half xor low half), seeded once per process
@@ -439,7 +472,22 @@ impl<'a, DB: Database> Journal<'a, DB> {
     /// SLOAD (`write` is `None`) and SSTORE: one account lookup and one slot lookup. Loads the
     /// slot on first use, warms it, and for a write touches the account and sets the value;
     /// every change is journaled. Returns the slot as it was before, and whether it was cold.
+    #[inline]
     fn access_slot(&mut self, address: Address, key: U256, write: Option<U256>) -> (Slot, bool) {
+        // The common case, a slot already loaded: two lookups, no entry built.
+        if let Some(acc) = self.accounts.get_mut(&address)
+            && let Some(slot) = acc.storage.get_mut(&key)
+        {
+            let access = SlotAccess { address, key, created: acc.created, write };
+            return access.apply(slot, &mut acc.touched, &mut self.entries);
+        }
+        self.load_slot(address, key, write)
+    }
+
+    /// [`access_slot`](Self::access_slot) for a slot not loaded yet (or an account not
+    /// loaded yet).
+    #[inline(never)]
+    fn load_slot(&mut self, address: Address, key: U256, write: Option<U256>) -> (Slot, bool) {
         let Self { db, error, accounts, prewarmed_slots, entries, .. } = self;
         let acc =
             accounts.entry(address).or_insert_with(|| Account::load(&mut **db, error, address));
@@ -453,21 +501,7 @@ impl<'a, DB: Database> Journal<'a, DB> {
             let warm = !prewarmed_slots.is_empty() && prewarmed_slots.contains(&(address, key));
             Slot { original: value, present: value, warm }
         });
-        let before = if created { Slot { original: U256::ZERO, ..*slot } } else { *slot };
-        let cold = !slot.warm;
-        if cold {
-            slot.warm = true;
-            entries.push(Entry::WarmSlot(address, key));
-        }
-        if let Some(value) = write {
-            slot.present = value;
-            if !acc.touched {
-                acc.touched = true;
-                entries.push(Entry::Touch(address));
-            }
-            entries.push(Entry::Storage(address, key, before.present));
-        }
-        (before, cold)
+        SlotAccess { address, key, created, write }.apply(slot, &mut acc.touched, entries)
     }
 
     /// TLOAD.
