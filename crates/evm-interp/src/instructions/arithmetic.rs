@@ -119,20 +119,27 @@ fn i256_mod_wide(a: U256, b: U256) -> U256 {
 /// SIGNEXTEND(b, x): extends the sign bit of byte `b` (0 = least significant) of `x`.
 #[inline(always)]
 pub fn signextend_word(b: U256, x: U256) -> U256 {
-    if b >= U256::from(31) {
+    let bl = b.as_limbs();
+    if bl[1] | bl[2] | bl[3] != 0 || bl[0] >= 31 {
         return x;
     }
     // Limb-wise and branch-free, so the result stays in registers: keep the limbs below the
     // sign bit's limb, mask that limb, and fill the limbs above it with the sign.
-    let bit = b.as_limbs()[0] as usize * 8 + 7;
+    let bit = bl[0] as usize * 8 + 7;
     let (limb, shift) = (bit / 64, bit % 64);
     let xl = x.as_limbs();
-    let fill = 0u64.wrapping_sub((xl[limb] >> shift) & 1);
+    let fill = 0u64.wrapping_sub((xl[limb & 3] >> shift) & 1);
     let low = u64::MAX >> (63 - shift);
-    U256::from_limbs(core::array::from_fn(|i| match i.cmp(&limb) {
-        core::cmp::Ordering::Less => xl[i],
-        core::cmp::Ordering::Equal => (xl[i] & low) | (fill & !low),
-        core::cmp::Ordering::Greater => fill,
+    U256::from_limbs(core::array::from_fn(|i| {
+        // Which bits of limb `i` are kept from `x` (the others are the sign).
+        let keep = if i < limb {
+            u64::MAX
+        } else if i == limb {
+            low
+        } else {
+            0
+        };
+        (xl[i] & keep) | (fill & !keep)
     }))
 }
 
