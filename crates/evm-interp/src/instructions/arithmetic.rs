@@ -39,7 +39,20 @@ pub fn div_word(a: U256, b: U256) -> U256 {
             _ => U256::from(x.checked_div(y).unwrap_or(0)),
         };
     }
-    if b.is_zero() { U256::ZERO } else { a / b }
+    div_wide(a, b)
+}
+
+/// [`div_word`] for a wide operand: a shift when `b` is a power of two (the compiled form of
+/// `x >> k` in older Solidity, and of packed-field reads), else the long division.
+#[inline(never)]
+fn div_wide(a: U256, b: U256) -> U256 {
+    if b.is_zero() {
+        U256::ZERO
+    } else if (b & b.wrapping_sub(U256::from(1))).is_zero() {
+        a >> b.trailing_zeros()
+    } else {
+        a / b
+    }
 }
 
 /// Unsigned remainder, EVM rules (`x % 0 = 0`), with the same native fast paths.
@@ -51,7 +64,19 @@ pub fn rem_word(a: U256, b: U256) -> U256 {
             _ => U256::from(x.checked_rem(y).unwrap_or(0)),
         };
     }
-    if b.is_zero() { U256::ZERO } else { a % b }
+    rem_wide(a, b)
+}
+
+/// [`rem_word`] for a wide operand: a mask when `b` is a power of two, else the long one.
+#[inline(never)]
+fn rem_wide(a: U256, b: U256) -> U256 {
+    if b.is_zero() {
+        U256::ZERO
+    } else if (b & b.wrapping_sub(U256::from(1))).is_zero() {
+        a & b.wrapping_sub(U256::from(1))
+    } else {
+        a % b
+    }
 }
 
 /// The value of `x` when it is a 64-bit two's complement number sign-extended to 256 bits.
@@ -393,7 +418,9 @@ mod fast_division {
 
     #[test]
     fn fast_division_matches_the_long_one() {
-        let s = samples();
+        let mut s = samples();
+        s.extend((0..256).step_by(7).map(|k| U256::from(1) << k));
+        s.push(U256::from(1) << 255);
         for &a in &s {
             for &b in &s {
                 let (q, r) = if b.is_zero() { (U256::ZERO, U256::ZERO) } else { (a / b, a % b) };
