@@ -43,9 +43,26 @@ pub struct IntrinsicGas {
     pub floor: u64,
 }
 
+/// The number of zero bytes in `data`, eight at a time.
+fn zero_bytes(data: &[u8]) -> u64 {
+    let mut chunks = data.chunks_exact(8);
+    let mut nonzero = 0u64;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // A byte's high bit set iff the byte is not zero: (b & 0x7f) + 0x7f sets bit 7 for
+        // any nonzero low bits, or-ed with b's own bit 7.
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        let flags = ((word & LOW7).wrapping_add(LOW7) | word) & !LOW7;
+        nonzero += u64::from(flags.count_ones());
+    }
+    let rest = chunks.remainder();
+    let zeros_in_rest = rest.iter().filter(|b| **b == 0).count() as u64;
+    (data.len() - rest.len()) as u64 - nonzero + zeros_in_rest
+}
+
 /// Intrinsic gas of `tx` under `fork`.
 pub fn intrinsic_gas(tx: &Tx, fork: Fork) -> IntrinsicGas {
-    let zeros = tx.data.iter().filter(|b| **b == 0).count() as u64;
+    let zeros = zero_bytes(&tx.data);
     let nonzeros = tx.data.len() as u64 - zeros;
     let nonzero_cost =
         if fork >= Fork::Istanbul { TX_DATA_NONZERO_GAS } else { TX_DATA_NONZERO_GAS_FRONTIER };
@@ -136,6 +153,24 @@ pub fn fake_exponential(factor: U256, numerator: U256, denominator: U256) -> U25
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn zero_bytes_counts_every_zero() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..70 {
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Zeros, 0x80 and 0x01 (the edges of the bit trick), and any byte.
+                    [0, 0x80, 0x01, x as u8][(x >> 40) as usize % 4]
+                })
+                .collect();
+            let expected = data.iter().filter(|b| **b == 0).count() as u64;
+            assert_eq!(super::zero_bytes(&data), expected, "{data:?}");
+        }
+    }
+
     use super::*;
     use crate::AccessListItem;
     use alloy_primitives::{Address, B256, Bytes};

@@ -371,25 +371,37 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     /// Touches an account (EIP-161): it exists from now on and is reported in the changes.
     pub(crate) fn touch(&mut self, address: Address) {
-        let acc = self.account(address);
+        self.touched(address);
+    }
+
+    /// The account at `address`, touched (one lookup).
+    fn touched(&mut self, address: Address) -> &mut Account {
+        let Self { db, error, accounts, entries, .. } = self;
+        let acc =
+            accounts.entry(address).or_insert_with(|| Account::load(&mut **db, error, address));
         if !acc.touched {
             acc.touched = true;
-            self.entries.push(Entry::Touch(address));
+            entries.push(Entry::Touch(address));
         }
+        acc
     }
 
     /// Sets the balance (touches).
     pub(crate) fn set_balance(&mut self, address: Address, balance: U256) {
-        self.touch(address);
-        let acc = self.account(address);
-        let old = std::mem::replace(&mut acc.info.balance, balance);
-        self.entries.push(Entry::Balance(address, old));
+        self.update_balance(address, |_| balance);
     }
 
     /// Adds to the balance, saturating (touches).
     pub(crate) fn add_balance(&mut self, address: Address, amount: U256) {
-        let balance = self.account(address).info.balance.saturating_add(amount);
-        self.set_balance(address, balance);
+        self.update_balance(address, |old| old.saturating_add(amount));
+    }
+
+    /// Sets the balance to `new(old)`, touching the account and journaling the old one.
+    fn update_balance(&mut self, address: Address, new: impl FnOnce(U256) -> U256) {
+        let acc = self.touched(address);
+        let old = acc.info.balance;
+        acc.info.balance = new(old);
+        self.entries.push(Entry::Balance(address, old));
     }
 
     /// Moves `value` from `from` to `to`; `false` (and nothing done) if `from` cannot pay.
@@ -403,8 +415,7 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     /// Sets the nonce (touches).
     pub(crate) fn set_nonce(&mut self, address: Address, nonce: u64) {
-        self.touch(address);
-        let acc = self.account(address);
+        let acc = self.touched(address);
         let old = std::mem::replace(&mut acc.info.nonce, nonce);
         self.entries.push(Entry::Nonce(address, old));
     }
