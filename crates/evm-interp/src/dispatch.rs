@@ -173,11 +173,22 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             pc = dest + 1;
         }};
     }
-    // A static jump fused with its PUSH2 (`pc` at the immediate): the destination, checked
-    // when the fused code was built.
+    // The immediate of a PUSH1 (or with `wide`, a PUSH2) fused with what follows it, `pc` at
+    // the immediate.
+    macro_rules! fused_immediate {
+        ($wide:expr) => {
+            if $wide {
+                usize::from(u16::from_be_bytes([bytes[pc], bytes[pc + 1]]))
+            } else {
+                usize::from(bytes[pc])
+            }
+        };
+    }
+    // A static jump fused with its PUSH2: the destination, checked when the fused code was
+    // built.
     macro_rules! fused_target {
         () => {
-            usize::from(u16::from_be_bytes([bytes[pc], bytes[pc + 1]]))
+            fused_immediate!(true)
         };
     }
     // A jump to `dest`, or the end of the frame.
@@ -471,7 +482,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 pc += 1;
             }
             blocks::fused::PUSH1_ADD if BLOCKS => {
-                let n = U256::from(bytes[pc]);
+                let n = U256::from(fused_immediate!(false));
                 unop!(|a| a.wrapping_add(n));
                 pc += 2;
             }
@@ -480,33 +491,25 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 pc += 1;
             }
             blocks::fused::PUSH1_SHL if BLOCKS => {
-                let shift = usize::from(bytes[pc]);
+                let shift = fused_immediate!(false);
                 unop!(|a| a << shift);
                 pc += 2;
             }
             blocks::fused::PUSH1_SHR if BLOCKS => {
-                let shift = usize::from(bytes[pc]);
+                let shift = fused_immediate!(false);
                 unop!(|a| a >> shift);
                 pc += 2;
             }
             blocks::fused::PUSH1_MLOAD | blocks::fused::PUSH2_MLOAD if BLOCKS => {
                 let wide = opcode == blocks::fused::PUSH2_MLOAD;
-                let at = if wide {
-                    u16::from_be_bytes([bytes[pc], bytes[pc + 1]])
-                } else {
-                    u16::from(bytes[pc])
-                };
+                let at = fused_immediate!(wide);
                 pc += 2 + usize::from(wide);
                 let offset = memory_at!(U256::from(at), 32);
                 push_word!(U256::from_be_bytes(f.memory.word(offset)));
             }
             blocks::fused::PUSH1_MSTORE | blocks::fused::PUSH2_MSTORE if BLOCKS => {
                 let wide = opcode == blocks::fused::PUSH2_MSTORE;
-                let at = if wide {
-                    u16::from_be_bytes([bytes[pc], bytes[pc + 1]])
-                } else {
-                    u16::from(bytes[pc])
-                };
+                let at = fused_immediate!(wide);
                 pc += 2 + usize::from(wide);
                 let value = word!(1);
                 sp = sp.wrapping_sub(1);
