@@ -28,10 +28,36 @@ use crate::host::Host;
 use crate::instructions::Instr;
 use crate::instructions::arithmetic::{div_word, i256_div, i256_mod, rem_word, signextend_word};
 use crate::instructions::bitwise::{byte_word, flag, sar_word, shift_amount, slt_word};
-use crate::instructions::stack::immediate;
 use crate::interpreter::Exit;
 use crate::spec::OpEntry;
 use crate::stack::limbs;
+
+/// The `N`-byte immediate at `at`, big-endian, read without bounds checks: the dispatch
+/// loops' twin of [`crate::instructions::stack::immediate`] (a test compares the two).
+/// `at` is the byte after an instruction that starts inside the code, so `at <= len`, and
+/// `bytes` is padded with 33 zero bytes, so `at + N <= len + 32 < bytes.len()` for `N <= 32`.
+#[inline(always)]
+fn immediate<const N: usize>(bytes: &[u8], at: usize) -> U256 {
+    debug_assert!(at + N <= bytes.len());
+    if N == 1 {
+        // SAFETY: `at < bytes.len()` (see above).
+        return U256::from(unsafe { *bytes.get_unchecked(at) });
+    }
+    let mut word = [0u8; 32];
+    // SAFETY: `at + N <= bytes.len()` (see above).
+    word[32 - N..].copy_from_slice(unsafe { bytes.get_unchecked(at..at + N) });
+    U256::from_be_bytes(word)
+}
+
+/// The byte at `at` of the padded code, read without a bounds check: `at` is at most 32 bytes
+/// past the start of an instruction inside the code, so below `bytes.len()` (33 bytes of
+/// padding).
+#[inline(always)]
+fn byte_at(bytes: &[u8], at: usize) -> u8 {
+    debug_assert!(at < bytes.len());
+    // SAFETY: `at < bytes.len()` (see above).
+    unsafe { *bytes.get_unchecked(at) }
+}
 
 /// Runs `f` to its end with the default instruction `table` and the fork's `ops`, checking
 /// every instruction.
@@ -178,9 +204,9 @@ fn run_loop<H: Host, const BLOCKS: bool>(
     macro_rules! fused_immediate {
         ($wide:expr) => {
             if $wide {
-                usize::from(u16::from_be_bytes([bytes[pc], bytes[pc + 1]]))
+                usize::from(u16::from_be_bytes([byte_at(bytes, pc), byte_at(bytes, pc + 1)]))
             } else {
-                usize::from(bytes[pc])
+                usize::from(byte_at(bytes, pc))
             }
         };
     }
@@ -262,7 +288,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
     macro_rules! enter_next {
         () => {
             if BLOCKS {
-                let next = bytes[pc];
+                let next = byte_at(bytes, pc);
                 if blocks::is_block_opcode(next) {
                     enter_block!(pc);
                 }
@@ -372,7 +398,7 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             // are the JUMPDESTs right after it (stepped over here; the padding ends the run).
             op::JUMPDEST => {
                 if BLOCKS {
-                    while ops_code[pc] == op::JUMPDEST {
+                    while byte_at(ops_code, pc) == op::JUMPDEST {
                         pc += 1;
                     }
                 }
@@ -542,6 +568,30 @@ mod tests {
         0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5f, 0x80, 0x81, 0x83, 0x8f, 0x90, 0x91,
         0x93, 0x9f, 0xf3, 0xfd, 0xfe, 0x0c, 0xb0, 0xb3, 0xb5, 0xb9, 0xbc,
     ];
+
+    /// The unchecked immediate and byte reads agree with the checked ones at every position
+    /// the loops may read them: up to 32 bytes past each instruction start of a padded code.
+    #[test]
+    fn unchecked_reads_agree_with_checked_ones() {
+        let code: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
+        let code = evm_bytecode::AnalyzedCode::new(Bytes::from(code));
+        let bytes = code.padded();
+        macro_rules! each {
+            ($($n:literal)*) => {$(
+                for at in 0..=code.len() {
+                    assert_eq!(
+                        super::immediate::<$n>(bytes, at),
+                        crate::instructions::stack::immediate::<$n>(bytes, at),
+                        "PUSH{} at {at}", $n
+                    );
+                }
+            )*};
+        }
+        each!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+        for at in 0..code.len() + 32 {
+            assert_eq!(super::byte_at(bytes, at), bytes[at]);
+        }
+    }
 
     /// The same random programs through both loops: the register-resident one (default table)
     /// and the table loop (forced by a custom instruction on an opcode no program uses).

@@ -38,6 +38,7 @@ struct Context {
 
 impl Context {
     /// Grows to `new_len` zero bytes past the current ones.
+    #[inline(never)]
     fn resize(&mut self, new_len: usize) {
         if new_len > self.buffer.len() {
             let capacity = new_len.max(self.buffer.len() * 2).max(INITIAL_BUFFER);
@@ -161,8 +162,16 @@ impl SharedMemory {
     /// Grows the current context to `new_len` bytes, zero-filled. Never shrinks.
     #[inline]
     pub fn resize(&mut self, new_len: usize) {
-        if new_len > self.top.len {
-            self.top.resize(new_len);
+        let top = &mut self.top;
+        if new_len > top.len {
+            // The common growth, by a few words inside the buffer with nothing written past
+            // the end (bytes past `dirty` are zero): no call, no fill.
+            if new_len <= top.buffer.len() && top.dirty <= top.len {
+                top.len = new_len;
+                top.dirty = new_len;
+            } else {
+                top.resize(new_len);
+            }
         }
     }
 

@@ -46,12 +46,27 @@ pub fn div_word(a: U256, b: U256) -> U256 {
 /// `x >> k` in older Solidity, and of packed-field reads), else the long division.
 #[inline(never)]
 fn div_wide(a: U256, b: U256) -> U256 {
-    if b.is_zero() {
+    if let Some(shift) = log2_exact(&b) {
+        a >> shift
+    } else if b.is_zero() {
         U256::ZERO
-    } else if (b & b.wrapping_sub(U256::from(1))).is_zero() {
-        a >> b.trailing_zeros()
     } else {
         a / b
+    }
+}
+
+/// `k` when `x` is `2^k`: one nonzero limb, itself a power of two.
+#[inline(always)]
+fn log2_exact(x: &U256) -> Option<usize> {
+    let at = |i: usize, limb: u64| {
+        limb.is_power_of_two().then(|| 64 * i + limb.trailing_zeros() as usize)
+    };
+    match *x.as_limbs() {
+        [l, 0, 0, 0] => at(0, l),
+        [0, l, 0, 0] => at(1, l),
+        [0, 0, l, 0] => at(2, l),
+        [0, 0, 0, l] => at(3, l),
+        _ => None,
     }
 }
 
@@ -70,10 +85,10 @@ pub fn rem_word(a: U256, b: U256) -> U256 {
 /// [`rem_word`] for a wide operand: a mask when `b` is a power of two, else the long one.
 #[inline(never)]
 fn rem_wide(a: U256, b: U256) -> U256 {
-    if b.is_zero() {
-        U256::ZERO
-    } else if (b & b.wrapping_sub(U256::from(1))).is_zero() {
+    if log2_exact(&b).is_some() {
         a & b.wrapping_sub(U256::from(1))
+    } else if b.is_zero() {
+        U256::ZERO
     } else {
         a % b
     }
@@ -420,6 +435,8 @@ mod fast_division {
     fn fast_division_matches_the_long_one() {
         let mut s = samples();
         s.extend((0..256).step_by(7).map(|k| U256::from(1) << k));
+        // Not powers of two, though every limb is zero or one: two bits in different limbs.
+        s.extend((0..192).step_by(29).map(|k| U256::from(1) << k | U256::from(1) << (k + 64)));
         s.push(U256::from(1) << 255);
         for &a in &s {
             for &b in &s {
