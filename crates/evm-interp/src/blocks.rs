@@ -87,8 +87,26 @@ pub(crate) mod fused {
     pub(crate) const PUSH1_MSTORE: u8 = 0xbb;
     /// PUSH2 n, MSTORE.
     pub(crate) const PUSH2_MSTORE: u8 = 0xbc;
+    /// PUSH1 n, DUP2.
+    pub(crate) const PUSH1_DUP2: u8 = 0xbd;
+    /// DUP2, PUSH2 d, JUMPI, with d a JUMPDEST.
+    pub(crate) const DUP2_PUSH2_JUMPI: u8 = 0xbe;
+    /// ADD, MLOAD.
+    pub(crate) const ADD_MLOAD: u8 = 0xbf;
+    /// DUP2, MSTORE.
+    pub(crate) const DUP2_MSTORE: u8 = 0xc0;
+    /// MUL, ADD.
+    pub(crate) const MUL_ADD: u8 = 0xc1;
+    /// DUP2, ADD.
+    pub(crate) const DUP2_ADD: u8 = 0xc2;
+    /// POP, PUSH1 n.
+    pub(crate) const POP_PUSH1: u8 = 0xc3;
+    /// MLOAD, POP (an expansion of memory).
+    pub(crate) const MLOAD_POP: u8 = 0xc4;
+    /// DUP1, MSTORE.
+    pub(crate) const DUP1_MSTORE: u8 = 0xc5;
     /// The first and last fused value.
-    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=PUSH2_MSTORE;
+    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=DUP1_MSTORE;
     /// What a code's own undefined instruction in [`RANGE`] becomes (also undefined).
     pub(crate) const UNDEFINED: u8 = 0x0c;
 }
@@ -213,6 +231,18 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
             {
                 Some(fused::ISZERO_PUSH2_JUMPI)
             }
+            op::DUP2 => match next {
+                Some(op::PUSH2) if target(pc + 1).is_some() && at(pc + 4) == Some(op::JUMPI) => {
+                    Some(fused::DUP2_PUSH2_JUMPI)
+                }
+                Some(op::MSTORE) => Some(fused::DUP2_MSTORE),
+                Some(op::ADD) => Some(fused::DUP2_ADD),
+                _ => None,
+            },
+            op::DUP1 if next == Some(op::MSTORE) => Some(fused::DUP1_MSTORE),
+            op::MLOAD if next == Some(op::POP) => Some(fused::MLOAD_POP),
+            op::ADD if next == Some(op::MLOAD) => Some(fused::ADD_MLOAD),
+            op::MUL if next == Some(op::ADD) => Some(fused::MUL_ADD),
             op::SWAP1 if next == Some(op::POP) => Some(fused::SWAP1_POP),
             op::SWAP2 if next == Some(op::POP) => Some(fused::SWAP2_POP),
             op::PUSH1 => match at(pc + 2) {
@@ -221,9 +251,14 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
                 Some(op::SHR) => Some(fused::PUSH1_SHR),
                 Some(op::MLOAD) => Some(fused::PUSH1_MLOAD),
                 Some(op::MSTORE) => Some(fused::PUSH1_MSTORE),
+                Some(op::DUP2) => Some(fused::PUSH1_DUP2),
                 _ => None,
             },
-            op::POP if next == Some(op::POP) => Some(fused::POP_POP),
+            op::POP => match next {
+                Some(op::POP) => Some(fused::POP_POP),
+                Some(op::PUSH1) => Some(fused::POP_PUSH1),
+                _ => None,
+            },
             _ if fused::RANGE.contains(&opcode) => Some(fused::UNDEFINED),
             _ => None,
         };
@@ -337,6 +372,7 @@ mod tests {
             fused_at,
             [
                 (0, fused::POP_POP),
+                (1, fused::POP_PUSH1),
                 (2, fused::PUSH1_SHL),
                 (5, fused::PUSH1_SHR),
                 (8, fused::PUSH1_MLOAD),
@@ -346,6 +382,38 @@ mod tests {
             ]
         );
         assert_eq!(ops.len(), code.padded().len());
+        // PUSH1 1, DUP2 (and DUP2, ADD); ADD, MLOAD; DUP2, MSTORE; MUL, ADD; DUP2, PUSH2 14, JUMPI; JUMPDEST;
+        // the code's own 0xbd
+        let hex = "6001810151815202018161000e575bbd";
+        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
+        let ops = &Blocks::new(&code).ops;
+        let fused_at: Vec<(usize, u8)> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| fused::RANGE.contains(o))
+            .map(|(i, &o)| (i, o))
+            .collect();
+        assert_eq!(
+            fused_at,
+            [
+                (0, fused::PUSH1_DUP2),
+                (2, fused::DUP2_ADD),
+                (3, fused::ADD_MLOAD),
+                (5, fused::DUP2_MSTORE),
+                (7, fused::MUL_ADD),
+                (9, fused::DUP2_PUSH2_JUMPI),
+                (10, fused::PUSH2_JUMPI),
+            ]
+        );
+        assert_eq!(ops[15], fused::UNDEFINED);
+        // DUP2, ADD; POP, PUSH1 2; MLOAD, POP; DUP1, MSTORE
+        let code =
+            AnalyzedCode::new(alloy_primitives::hex::decode("81015060025150805200").unwrap());
+        let ops = &Blocks::new(&code).ops;
+        assert_eq!(
+            [ops[0], ops[2], ops[5], ops[7]],
+            [fused::DUP2_ADD, fused::POP_PUSH1, fused::MLOAD_POP, fused::DUP1_MSTORE]
+        );
     }
 
     #[test]

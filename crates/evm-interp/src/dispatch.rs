@@ -497,6 +497,62 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                     enter_next!();
                 }
             }
+            blocks::fused::DUP2_PUSH2_JUMPI if BLOCKS => {
+                if word!(2).is_zero() {
+                    pc += 4;
+                    enter_next!();
+                } else {
+                    pc += 1;
+                    land!(fused_target!());
+                }
+            }
+            blocks::fused::PUSH1_DUP2 if BLOCKS => {
+                let (n, a) = (U256::from(fused_immediate!(false)), word!(1));
+                push_word!(n);
+                push_word!(a);
+                pc += 2;
+            }
+            blocks::fused::ADD_MLOAD if BLOCKS => {
+                let at = word!(1).wrapping_add(word!(2));
+                sp = sp.wrapping_sub(1);
+                pc += 1;
+                let offset = memory_at!(at, 32);
+                *slot!(1) = U256::from_be_bytes(f.memory.word(offset));
+            }
+            blocks::fused::DUP2_MSTORE if BLOCKS => {
+                let (value, at) = (word!(1), word!(2));
+                sp = sp.wrapping_sub(1);
+                pc += 1;
+                let offset = memory_at!(at, 32);
+                f.memory.set(offset, &value.to_be_bytes::<32>());
+            }
+            blocks::fused::MUL_ADD if BLOCKS => {
+                triop!(|a, b, c| a.wrapping_mul(b).wrapping_add(c));
+                pc += 1;
+            }
+            blocks::fused::DUP2_ADD if BLOCKS => {
+                let b = word!(2);
+                unop!(|a| a.wrapping_add(b));
+                pc += 1;
+            }
+            blocks::fused::POP_PUSH1 if BLOCKS => {
+                pc += 1;
+                *slot!(1) = U256::from(fused_immediate!(false));
+                pc += 1;
+            }
+            blocks::fused::MLOAD_POP if BLOCKS => {
+                let at = word!(1);
+                sp = sp.wrapping_sub(1);
+                pc += 1;
+                memory_at!(at, 32);
+            }
+            blocks::fused::DUP1_MSTORE if BLOCKS => {
+                let value = word!(1);
+                sp = sp.wrapping_sub(1);
+                pc += 1;
+                let offset = memory_at!(value, 32);
+                f.memory.set(offset, &value.to_be_bytes::<32>());
+            }
             blocks::fused::SWAP1_POP if BLOCKS => {
                 *slot!(2) = word!(1);
                 sp = sp.wrapping_sub(1);
@@ -566,7 +622,7 @@ mod tests {
         0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13,
         0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x20, 0x50, 0x51, 0x52, 0x53,
         0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5f, 0x80, 0x81, 0x83, 0x8f, 0x90, 0x91,
-        0x93, 0x9f, 0xf3, 0xfd, 0xfe, 0x0c, 0xb0, 0xb3, 0xb5, 0xb9, 0xbc,
+        0x93, 0x9f, 0xf3, 0xfd, 0xfe, 0x0c, 0xb0, 0xb3, 0xb5, 0xb9, 0xbc, 0xbd, 0xbe, 0xc1, 0xc3,
     ];
 
     /// The unchecked immediate and byte reads agree with the checked ones at every position
