@@ -105,8 +105,16 @@ pub(crate) mod fused {
     pub(crate) const MLOAD_POP: u8 = 0xc4;
     /// DUP1, MSTORE.
     pub(crate) const DUP1_MSTORE: u8 = 0xc5;
+    /// SDIV, SWAP1, POP.
+    pub(crate) const SDIV_SWAP1_POP: u8 = 0xc6;
+    /// SLT, ISZERO, PUSH2 d, JUMPI, with d a JUMPDEST.
+    pub(crate) const SLT_ISZERO_PUSH2_JUMPI: u8 = 0xc7;
+    /// PUSH1 n, ADD, MLOAD.
+    pub(crate) const PUSH1_ADD_MLOAD: u8 = 0xc8;
+    /// DUP2, DUP2.
+    pub(crate) const DUP2_DUP2: u8 = 0xc9;
     /// The first and last fused value.
-    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=DUP1_MSTORE;
+    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=DUP2_DUP2;
     /// What a code's own undefined instruction in [`RANGE`] becomes (also undefined).
     pub(crate) const UNDEFINED: u8 = 0x0c;
 }
@@ -237,8 +245,20 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
                 }
                 Some(op::MSTORE) => Some(fused::DUP2_MSTORE),
                 Some(op::ADD) => Some(fused::DUP2_ADD),
+                Some(op::DUP2) => Some(fused::DUP2_DUP2),
                 _ => None,
             },
+            op::SDIV if next == Some(op::SWAP1) && at(pc + 2) == Some(op::POP) => {
+                Some(fused::SDIV_SWAP1_POP)
+            }
+            op::SLT
+                if next == Some(op::ISZERO)
+                    && at(pc + 2) == Some(op::PUSH2)
+                    && target(pc + 2).is_some()
+                    && at(pc + 5) == Some(op::JUMPI) =>
+            {
+                Some(fused::SLT_ISZERO_PUSH2_JUMPI)
+            }
             op::DUP1 if next == Some(op::MSTORE) => Some(fused::DUP1_MSTORE),
             op::MLOAD if next == Some(op::POP) => Some(fused::MLOAD_POP),
             op::ADD if next == Some(op::MLOAD) => Some(fused::ADD_MLOAD),
@@ -246,6 +266,7 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
             op::SWAP1 if next == Some(op::POP) => Some(fused::SWAP1_POP),
             op::SWAP2 if next == Some(op::POP) => Some(fused::SWAP2_POP),
             op::PUSH1 => match at(pc + 2) {
+                Some(op::ADD) if at(pc + 3) == Some(op::MLOAD) => Some(fused::PUSH1_ADD_MLOAD),
                 Some(op::ADD) => Some(fused::PUSH1_ADD),
                 Some(op::SHL) => Some(fused::PUSH1_SHL),
                 Some(op::SHR) => Some(fused::PUSH1_SHR),
@@ -406,6 +427,21 @@ mod tests {
             ]
         );
         assert_eq!(ops[15], fused::UNDEFINED);
+        // SDIV, SWAP1, POP; SLT, ISZERO, PUSH2 9, JUMPI; JUMPDEST; PUSH1 1, ADD, MLOAD;
+        // DUP2, DUP2
+        let code = AnalyzedCode::new(
+            alloy_primitives::hex::decode("0590501215610009575b6001015181815b").unwrap(),
+        );
+        let ops = &Blocks::new(&code).ops;
+        assert_eq!(
+            [ops[0], ops[3], ops[10], ops[14]],
+            [
+                fused::SDIV_SWAP1_POP,
+                fused::SLT_ISZERO_PUSH2_JUMPI,
+                fused::PUSH1_ADD_MLOAD,
+                fused::DUP2_DUP2
+            ]
+        );
         // DUP2, ADD; POP, PUSH1 2; MLOAD, POP; DUP1, MSTORE
         let code =
             AnalyzedCode::new(alloy_primitives::hex::decode("81015060025150805200").unwrap());

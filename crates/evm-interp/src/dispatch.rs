@@ -553,6 +553,35 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 let offset = memory_at!(value, 32);
                 f.memory.set(offset, &value.to_be_bytes::<32>());
             }
+            blocks::fused::SDIV_SWAP1_POP if BLOCKS => {
+                let (a, b) = (word!(1), word!(2));
+                *slot!(3) = i256_div(a, b);
+                sp = sp.wrapping_sub(2);
+                pc += 2;
+            }
+            blocks::fused::SLT_ISZERO_PUSH2_JUMPI if BLOCKS => {
+                let (a, b) = (word!(1), word!(2));
+                sp = sp.wrapping_sub(2);
+                if slt_word(a, b) {
+                    pc += 5;
+                    enter_next!();
+                } else {
+                    pc += 2;
+                    land!(fused_target!());
+                }
+            }
+            blocks::fused::PUSH1_ADD_MLOAD if BLOCKS => {
+                let n = U256::from(fused_immediate!(false));
+                pc += 3;
+                let offset = memory_at!(word!(1).wrapping_add(n), 32);
+                *slot!(1) = U256::from_be_bytes(f.memory.word(offset));
+            }
+            blocks::fused::DUP2_DUP2 if BLOCKS => {
+                let (y, x) = (word!(1), word!(2));
+                push_word!(x);
+                push_word!(y);
+                pc += 1;
+            }
             blocks::fused::SWAP1_POP if BLOCKS => {
                 *slot!(2) = word!(1);
                 sp = sp.wrapping_sub(1);
@@ -623,6 +652,7 @@ mod tests {
         0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x20, 0x50, 0x51, 0x52, 0x53,
         0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5f, 0x80, 0x81, 0x83, 0x8f, 0x90, 0x91,
         0x93, 0x9f, 0xf3, 0xfd, 0xfe, 0x0c, 0xb0, 0xb3, 0xb5, 0xb9, 0xbc, 0xbd, 0xbe, 0xc1, 0xc3,
+        0xc6, 0xc9,
     ];
 
     /// The unchecked immediate and byte reads agree with the checked ones at every position

@@ -82,7 +82,7 @@ struct JournalState<'j, 'a, DB: Database>(&'j mut Journal<'a, DB>);
 
 impl<DB: Database> PrecompileState for JournalState<'_, '_, DB> {
     fn sload(&mut self, address: Address, key: U256) -> U256 {
-        self.0.sload(address, key).0.present
+        self.0.sload(address, key).0
     }
     fn sstore(&mut self, address: Address, key: U256, value: U256) -> U256 {
         self.0.sstore(address, key, value).0.present
@@ -562,8 +562,8 @@ impl<DB: Database, H: VmHooks> Host for Context<'_, DB, H> {
     }
 
     fn sload(&mut self, address: Address, key: U256) -> StateLoad<U256> {
-        let (slot, cold) = self.journal.sload(address, key);
-        StateLoad::new(slot.present, cold)
+        let (value, cold) = self.journal.sload(address, key);
+        StateLoad::new(value, cold)
     }
 
     fn sstore(&mut self, address: Address, key: U256, value: U256) -> StateLoad<SStoreResult> {

@@ -470,9 +470,19 @@ impl<'a, DB: Database> Journal<'a, DB> {
         !created && read(&mut self.error, |db| db.has_storage(address), self.db).unwrap_or_default()
     }
 
-    /// A slot, loaded on first use; returns it and whether the access was cold (warms it).
-    pub(crate) fn sload(&mut self, address: Address, key: U256) -> (Slot, bool) {
-        self.access_slot(address, key, None)
+    /// A slot's present value, loaded on first use, and whether the access was cold (warms
+    /// it). The common case, a warm slot already loaded, is two lookups and no copy of the
+    /// slot (an SLOAD needs neither its original value nor the account's flags).
+    #[inline]
+    pub(crate) fn sload(&mut self, address: Address, key: U256) -> (U256, bool) {
+        if let Some(acc) = self.accounts.get_mut(&address)
+            && let Some(slot) = acc.storage.get_mut(&key)
+            && slot.warm
+        {
+            return (slot.present, false);
+        }
+        let (slot, cold) = self.access_slot(address, key, None);
+        (slot.present, cold)
     }
 
     /// Writes a slot; returns (original, present before the write, is_cold).
