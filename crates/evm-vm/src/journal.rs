@@ -248,11 +248,16 @@ pub(crate) static EMPTY_CODE: std::sync::LazyLock<Arc<AnalyzedCode>> =
 /// The index of a low address (see [`LOW_WARM`]), `None` for any other.
 #[inline]
 fn low_index(address: &Address) -> Option<usize> {
-    let (high, low) = address.0.split_at(18);
-    if high.iter().any(|&b| b != 0) {
+    let b = &address.0.0;
+    // The 18 high bytes as two wide compares, not a byte loop.
+    let head = u128::from_ne_bytes([
+        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+        b[14], b[15],
+    ]);
+    if head != 0 || b[16] | b[17] != 0 {
         return None;
     }
-    let i = usize::from(u16::from_be_bytes([low[0], low[1]]));
+    let i = usize::from(u16::from_be_bytes([b[18], b[19]]));
     (i < LOW_WARM).then_some(i)
 }
 
@@ -646,5 +651,30 @@ impl<'a, DB: Database> Journal<'a, DB> {
             );
         }
         (changes, self.logs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::Address;
+
+    use super::{LOW_WARM, low_index};
+
+    #[test]
+    fn low_index_is_the_value_of_a_low_address() {
+        for i in [0usize, 1, 0x11, 0x100, LOW_WARM - 1] {
+            let mut a = [0u8; 20];
+            a[18..].copy_from_slice(&(i as u16).to_be_bytes());
+            assert_eq!(low_index(&Address::from(a)), Some(i));
+        }
+        let mut a = [0u8; 20];
+        a[18..].copy_from_slice(&(LOW_WARM as u16).to_be_bytes());
+        assert_eq!(low_index(&Address::from(a)), None);
+        for byte in 0..18 {
+            let mut a = [0u8; 20];
+            a[byte] = 1;
+            a[19] = 1;
+            assert_eq!(low_index(&Address::from(a)), None, "byte {byte}");
+        }
     }
 }
