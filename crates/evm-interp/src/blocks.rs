@@ -113,12 +113,8 @@ pub(crate) mod fused {
     pub(crate) const PUSH1_ADD_MLOAD: u8 = 0xc8;
     /// DUP2, DUP2.
     pub(crate) const DUP2_DUP2: u8 = 0xc9;
-    /// PUSH1 n, DUP2, MSTORE.
-    pub(crate) const PUSH1_DUP2_MSTORE: u8 = 0xca;
-    /// LT, PUSH2 d, JUMPI, with d a JUMPDEST.
-    pub(crate) const LT_PUSH2_JUMPI: u8 = 0xcb;
     /// The first and last fused value.
-    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=LT_PUSH2_JUMPI;
+    pub(crate) const RANGE: core::ops::RangeInclusive<u8> = PUSH2_JUMP..=DUP2_DUP2;
     /// What a code's own undefined instruction in [`RANGE`] becomes (also undefined).
     pub(crate) const UNDEFINED: u8 = 0x0c;
 }
@@ -252,13 +248,6 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
                 Some(op::DUP2) => Some(fused::DUP2_DUP2),
                 _ => None,
             },
-            op::LT
-                if next == Some(op::PUSH2)
-                    && target(pc + 1).is_some()
-                    && at(pc + 4) == Some(op::JUMPI) =>
-            {
-                Some(fused::LT_PUSH2_JUMPI)
-            }
             op::SDIV if next == Some(op::SWAP1) && at(pc + 2) == Some(op::POP) => {
                 Some(fused::SDIV_SWAP1_POP)
             }
@@ -283,7 +272,6 @@ fn fuse(code: &AnalyzedCode, starts: &[usize]) -> Vec<u8> {
                 Some(op::SHR) => Some(fused::PUSH1_SHR),
                 Some(op::MLOAD) => Some(fused::PUSH1_MLOAD),
                 Some(op::MSTORE) => Some(fused::PUSH1_MSTORE),
-                Some(op::DUP2) if at(pc + 3) == Some(op::MSTORE) => Some(fused::PUSH1_DUP2_MSTORE),
                 Some(op::DUP2) => Some(fused::PUSH1_DUP2),
                 _ => None,
             },
@@ -369,14 +357,6 @@ mod tests {
         }
     }
 
-    /// The fused values in the block loop's code of `hex` with their pcs, and that code.
-    fn fused_in(hex: &str) -> (Vec<(usize, u8)>, Vec<u8>) {
-        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
-        let ops = Blocks::new(&code).ops;
-        let at = ops.iter().enumerate().filter(|(_, o)| fused::RANGE.contains(o));
-        (at.map(|(i, &o)| (i, o)).collect(), ops)
-    }
-
     #[test]
     fn runs_are_fused_at_their_first_byte() {
         // 0: PUSH2 9, JUMP; 4: ISZERO, PUSH2 9, JUMPI; 9: JUMPDEST; 10: SWAP1, POP; 12: SWAP2,
@@ -401,7 +381,14 @@ mod tests {
         // POP, POP; PUSH1 1, SHL; PUSH1 1, SHR; PUSH1 0, MLOAD; PUSH2 0, MLOAD; PUSH1 0,
         // MSTORE; PUSH2 0, MSTORE
         let hex = "505060011b60011c60005161000051600052610000520b";
-        let (fused_at, ops) = fused_in(hex);
+        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
+        let ops = &Blocks::new(&code).ops;
+        let fused_at: Vec<(usize, u8)> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| fused::RANGE.contains(o))
+            .map(|(i, &o)| (i, o))
+            .collect();
         assert_eq!(
             fused_at,
             [
@@ -415,11 +402,18 @@ mod tests {
                 (18, fused::PUSH2_MSTORE),
             ]
         );
-        assert_eq!(ops.len(), hex.len() / 2 + evm_bytecode::PADDING);
+        assert_eq!(ops.len(), code.padded().len());
         // PUSH1 1, DUP2 (and DUP2, ADD); ADD, MLOAD; DUP2, MSTORE; MUL, ADD; DUP2, PUSH2 14, JUMPI; JUMPDEST;
         // the code's own 0xbd
         let hex = "6001810151815202018161000e575bbd";
-        let (fused_at, ops) = fused_in(hex);
+        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
+        let ops = &Blocks::new(&code).ops;
+        let fused_at: Vec<(usize, u8)> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| fused::RANGE.contains(o))
+            .map(|(i, &o)| (i, o))
+            .collect();
         assert_eq!(
             fused_at,
             [
@@ -448,11 +442,6 @@ mod tests {
                 fused::DUP2_DUP2
             ]
         );
-        // PUSH1 0, DUP2, MSTORE; LT, PUSH2 11, JUMPI; STOP, STOP, JUMPDEST
-        let code =
-            AnalyzedCode::new(alloy_primitives::hex::decode("600081521061000b5700005b").unwrap());
-        let ops = &Blocks::new(&code).ops;
-        assert_eq!([ops[0], ops[4]], [fused::PUSH1_DUP2_MSTORE, fused::LT_PUSH2_JUMPI]);
         // DUP2, ADD; POP, PUSH1 2; MLOAD, POP; DUP1, MSTORE
         let code =
             AnalyzedCode::new(alloy_primitives::hex::decode("81015060025150805200").unwrap());

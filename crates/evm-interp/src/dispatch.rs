@@ -217,20 +217,6 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             fused_immediate!(true)
         };
     }
-    // A fused conditional jump, `pc` just past its first opcode: when `taken`, to the
-    // destination of the PUSH2 whose immediate is `to_push` bytes on; else on past the JUMPI,
-    // `past` bytes on.
-    macro_rules! fused_branch {
-        ($taken:expr, $to_push:literal, $past:literal) => {
-            if $taken {
-                pc += $to_push;
-                land!(fused_target!());
-            } else {
-                pc += $past;
-                enter_next!();
-            }
-        };
-    }
     // A jump to `dest`, or the end of the frame.
     macro_rules! jump {
         ($dest:expr) => {
@@ -493,15 +479,32 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             blocks::fused::PUSH2_JUMPI if BLOCKS => {
                 let cond = word!(1);
                 sp = sp.wrapping_sub(1);
-                fused_branch!(!cond.is_zero(), 0, 3);
+                if cond.is_zero() {
+                    pc += 3;
+                    enter_next!();
+                } else {
+                    land!(fused_target!());
+                }
             }
             blocks::fused::ISZERO_PUSH2_JUMPI if BLOCKS => {
                 let cond = word!(1);
                 sp = sp.wrapping_sub(1);
-                fused_branch!(cond.is_zero(), 1, 4);
+                if cond.is_zero() {
+                    pc += 1;
+                    land!(fused_target!());
+                } else {
+                    pc += 4;
+                    enter_next!();
+                }
             }
             blocks::fused::DUP2_PUSH2_JUMPI if BLOCKS => {
-                fused_branch!(!word!(2).is_zero(), 1, 4);
+                if word!(2).is_zero() {
+                    pc += 4;
+                    enter_next!();
+                } else {
+                    pc += 1;
+                    land!(fused_target!());
+                }
             }
             blocks::fused::PUSH1_DUP2 if BLOCKS => {
                 let (n, a) = (U256::from(fused_immediate!(false)), word!(1));
@@ -559,7 +562,13 @@ fn run_loop<H: Host, const BLOCKS: bool>(
             blocks::fused::SLT_ISZERO_PUSH2_JUMPI if BLOCKS => {
                 let (a, b) = (word!(1), word!(2));
                 sp = sp.wrapping_sub(2);
-                fused_branch!(!slt_word(a, b), 2, 5);
+                if slt_word(a, b) {
+                    pc += 5;
+                    enter_next!();
+                } else {
+                    pc += 2;
+                    land!(fused_target!());
+                }
             }
             blocks::fused::PUSH1_ADD_MLOAD if BLOCKS => {
                 let n = U256::from(fused_immediate!(false));
@@ -572,17 +581,6 @@ fn run_loop<H: Host, const BLOCKS: bool>(
                 push_word!(x);
                 push_word!(y);
                 pc += 1;
-            }
-            blocks::fused::PUSH1_DUP2_MSTORE if BLOCKS => {
-                let value = U256::from(fused_immediate!(false));
-                pc += 3;
-                let offset = memory_at!(word!(1), 32);
-                f.memory.set(offset, &value.to_be_bytes::<32>());
-            }
-            blocks::fused::LT_PUSH2_JUMPI if BLOCKS => {
-                let (a, b) = (word!(1), word!(2));
-                sp = sp.wrapping_sub(2);
-                fused_branch!(a < b, 1, 4);
             }
             blocks::fused::SWAP1_POP if BLOCKS => {
                 *slot!(2) = word!(1);
