@@ -357,6 +357,14 @@ mod tests {
         }
     }
 
+    /// The fused values in the block loop's code of `hex`, with their pcs, and that code.
+    fn fused_in(hex: &str) -> (Vec<(usize, u8)>, Vec<u8>) {
+        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
+        let ops = Blocks::new(&code).ops;
+        let at = ops.iter().enumerate().filter(|(_, o)| fused::RANGE.contains(o));
+        (at.map(|(i, &o)| (i, o)).collect(), ops)
+    }
+
     #[test]
     fn runs_are_fused_at_their_first_byte() {
         // 0: PUSH2 9, JUMP; 4: ISZERO, PUSH2 9, JUMPI; 9: JUMPDEST; 10: SWAP1, POP; 12: SWAP2,
@@ -381,14 +389,7 @@ mod tests {
         // POP, POP; PUSH1 1, SHL; PUSH1 1, SHR; PUSH1 0, MLOAD; PUSH2 0, MLOAD; PUSH1 0,
         // MSTORE; PUSH2 0, MSTORE
         let hex = "505060011b60011c60005161000051600052610000520b";
-        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
-        let ops = &Blocks::new(&code).ops;
-        let fused_at: Vec<(usize, u8)> = ops
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| fused::RANGE.contains(o))
-            .map(|(i, &o)| (i, o))
-            .collect();
+        let (fused_at, ops) = fused_in(hex);
         assert_eq!(
             fused_at,
             [
@@ -402,18 +403,11 @@ mod tests {
                 (18, fused::PUSH2_MSTORE),
             ]
         );
-        assert_eq!(ops.len(), code.padded().len());
+        assert_eq!(ops.len(), hex.len() / 2 + evm_bytecode::PADDING);
         // PUSH1 1, DUP2 (and DUP2, ADD); ADD, MLOAD; DUP2, MSTORE; MUL, ADD; DUP2, PUSH2 14, JUMPI; JUMPDEST;
         // the code's own 0xbd
         let hex = "6001810151815202018161000e575bbd";
-        let code = AnalyzedCode::new(alloy_primitives::hex::decode(hex).unwrap());
-        let ops = &Blocks::new(&code).ops;
-        let fused_at: Vec<(usize, u8)> = ops
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| fused::RANGE.contains(o))
-            .map(|(i, &o)| (i, o))
-            .collect();
+        let (fused_at, ops) = fused_in(hex);
         assert_eq!(
             fused_at,
             [
