@@ -544,6 +544,67 @@ fn summary(cases: &mut [Prepared<'_>]) {
     }
 }
 
+/// Transactions that run (almost) no code, built from `model`'s block and sender: what a
+/// transaction costs before the interpreter does any work. Not part of the geometric mean.
+fn overhead_cases(model: &Case) -> Vec<Case> {
+    let callee = |code: &[u8]| PreAccount {
+        address: Address::repeat_byte(0xee),
+        balance: U256::ZERO,
+        nonce: 0,
+        code: Bytes::copy_from_slice(code),
+        storage: Vec::new(),
+    };
+    let sender = PreAccount {
+        address: model.caller,
+        balance: U256::from(10).pow(U256::from(24)),
+        nonce: model.nonce,
+        code: Bytes::new(),
+        storage: Vec::new(),
+    };
+    let case = |name: &str, code: &[u8], data: &[u8], value: u64| Case {
+        name: name.to_owned(),
+        pre: vec![sender.clone(), callee(code)],
+        env: model.env,
+        caller: model.caller,
+        to: Address::repeat_byte(0xee),
+        nonce: model.nonce,
+        gas_limit: 100_000,
+        gas_price: model.gas_price.max(model.env.basefee),
+        value: U256::from(value),
+        data: Bytes::copy_from_slice(data),
+        expected: Some(Bytes::new()),
+    };
+    vec![
+        case("empty call (no code)", &[], &[], 0),
+        case("empty call with value", &[], &[], 1),
+        case("call to STOP, 4 bytes calldata", &[0x00], &[0xde, 0xad, 0xbe, 0xef], 0),
+    ]
+}
+
+/// Times the transactions of [`overhead_cases`] on both sides, after the same checks.
+fn overhead_summary(cases: &[Case]) {
+    println!();
+    println!("per-transaction cost, no code run (not in the geometric mean)");
+    println!("{:<36} {:>12} {:>12} {:>7}", "transaction", "evmkit", "revm", "ratio");
+    for case in cases {
+        let mut p = match prepare(case) {
+            Ok(p) => p,
+            Err(why) => {
+                println!("MISMATCH {}: {why} (not timed)", case.name);
+                continue;
+            }
+        };
+        let [ours, _, theirs] = timed_calls(&mut p);
+        println!(
+            "{:<36} {:>12} {:>12} {:>6.2}x",
+            case.name,
+            fmt_time(ours),
+            fmt_time(theirs),
+            theirs.as_secs_f64() / ours.as_secs_f64()
+        );
+    }
+}
+
 /// Runs one side's calls of every case for about `EVM_BENCH_SECONDS` (default 3) seconds.
 fn profile(cases: &mut [Prepared<'_>], side: &str) {
     let seconds: f64 =
@@ -768,9 +829,15 @@ fn main() {
         );
         return;
     };
+    let mut overhead = cases.first().map(overhead_cases).unwrap_or_default();
     // `EVM_BENCH_CASE=snailtracer` keeps the cases whose name contains the text (for profiling).
     if let Ok(only) = std::env::var("EVM_BENCH_CASE") {
         cases.retain(|c| c.name.contains(&only));
+        overhead.retain(|c| c.name.contains(&only));
+        if cases.is_empty() && !overhead.is_empty() {
+            // Only transaction-cost cases match: time (or profile) those as the cases.
+            cases = std::mem::take(&mut overhead);
+        }
     }
     if cases.is_empty() {
         eprintln!("note: no ipsilon cases under {}; nothing to run", corpus_dir().display());
@@ -818,6 +885,7 @@ fn main() {
     }
     if timing {
         summary(&mut prepared);
+        overhead_summary(&overhead);
         if args.iter().any(|a| a == "--extensions") {
             extension_summary(&mut prepared);
         }

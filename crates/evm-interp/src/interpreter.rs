@@ -204,6 +204,38 @@ impl<H: Host> Interpreter<H> {
     /// Runs one frame to completion. Opens a new memory context on `memory` at the start and
     /// frees it at the end, so the caller's memory is untouched.
     pub fn run(&self, input: FrameInput, host: &mut H, memory: &mut SharedMemory) -> FrameResult {
+        Tables { table: &self.table, fork_tables: self.fork_tables.as_deref() }
+            .run(input, host, memory)
+    }
+
+    /// [`run`](Self::run) with the default table, which is a constant: nothing is built or
+    /// copied, so a host that has no custom opcodes needs no `Interpreter` value at all.
+    pub fn run_default(input: FrameInput, host: &mut H, memory: &mut SharedMemory) -> FrameResult {
+        Tables { table: &const { instruction_table::<H>() }, fork_tables: None }
+            .run(input, host, memory)
+    }
+}
+
+/// The tables one run reads: an interpreter's, or the constant default.
+struct Tables<'t, H: Host> {
+    table: &'t [Instr<H>; 256],
+    /// Custom fork tables; `None` for the defaults.
+    fork_tables: Option<&'t [ForkTable; Fork::COUNT]>,
+}
+
+impl<H: Host> Tables<'_, H> {
+    /// The fork table for `fork`.
+    #[inline]
+    fn fork_table(&self, fork: Fork) -> &ForkTable {
+        match self.fork_tables {
+            None => &FORK_TABLES[fork as usize],
+            Some(t) => &t[fork as usize],
+        }
+    }
+
+    /// See [`Interpreter::run`].
+    #[inline]
+    fn run(&self, input: FrameInput, host: &mut H, memory: &mut SharedMemory) -> FrameResult {
         memory.new_context();
         let code = Arc::clone(&input.code);
         let mut frame = Frame {
@@ -230,12 +262,12 @@ impl<H: Host> Interpreter<H> {
             if frame.fork >= crate::blocks::FIRST_FORK
                 && let Some(blocks) = Blocks::of(code)
             {
-                match crate::dispatch::run_blocks(&self.table, ops, &mut frame, blocks) {
+                match crate::dispatch::run_blocks(self.table, ops, &mut frame, blocks) {
                     Some(exit) => exit,
-                    None => crate::dispatch::run(&self.table, ops, &mut frame),
+                    None => crate::dispatch::run(self.table, ops, &mut frame),
                 }
             } else {
-                crate::dispatch::run(&self.table, ops, &mut frame)
+                crate::dispatch::run(self.table, ops, &mut frame)
             }
         } else {
             self.dispatch::<false>(&mut frame)

@@ -106,7 +106,9 @@ pub(crate) struct Context<'a, DB: Database, H: VmHooks> {
     tx: TxEnv,
     fork: Fork,
     precompiles: &'a PrecompileSet,
-    interp: Arc<Interpreter<Self>>,
+    /// The interpreter with the extensions' custom opcodes; `None` runs the constant default
+    /// table, so a transaction without custom opcodes builds no table.
+    interp: Option<Arc<Interpreter<Self>>>,
     /// Depth of the frame currently running.
     depth: usize,
     /// The VM's stop signal, polled before every child frame.
@@ -132,8 +134,10 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
         precompiles: &'a PrecompileSet,
     ) -> Self {
         let interp = match hooks.custom_opcodes() {
-            Some(custom) if H::ENABLED => Interpreter::with_custom(custom),
-            _ => Interpreter::new(),
+            Some(custom) if H::ENABLED && !custom.is_empty() => {
+                Some(Arc::new(Interpreter::with_custom(custom)))
+            }
+            _ => None,
         };
         Self {
             journal,
@@ -142,7 +146,7 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
             tx,
             fork,
             precompiles,
-            interp: Arc::new(interp),
+            interp,
             depth: 0,
             interrupt: None,
             interrupted: false,
@@ -325,10 +329,12 @@ impl<'a, DB: Database, H: VmHooks> Context<'a, DB, H> {
     }
 
     fn run_frame(&mut self, input: FrameInput, memory: &mut SharedMemory) -> FrameOutcome {
-        let interp = self.interp.clone();
         let saved_depth = self.depth;
         self.depth = input.depth;
-        let res = interp.run(input, self, memory);
+        let res = match self.interp.clone() {
+            None => Interpreter::run_default(input, self, memory),
+            Some(interp) => interp.run(input, self, memory),
+        };
         self.depth = saved_depth;
         let halted = res.exit.outcome() == Outcome::Halt;
         FrameOutcome {

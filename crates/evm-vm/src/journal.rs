@@ -261,6 +261,59 @@ fn low_index(address: &Address) -> Option<usize> {
     (i < LOW_WARM).then_some(i)
 }
 
+/// Addresses warm from the start of every transaction (the precompiles), in the journal's
+/// shape: a bitmap of the low ones and a list of the rest. The VM builds it once per
+/// precompile set, so a transaction's preamble ORs five words instead of warming each address.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WarmSet {
+    low: [u64; LOW_WARM / 64],
+    other: Vec<Address>,
+}
+
+impl WarmSet {
+    /// The set of `addresses`.
+    pub(crate) fn of(addresses: impl IntoIterator<Item = Address>) -> Self {
+        let mut set = Self::default();
+        for address in addresses {
+            match low_index(&address) {
+                Some(i) => set.low[i / 64] |= 1 << (i % 64),
+                None => set.other.push(address),
+            }
+        }
+        set
+    }
+}
+
+/// The journal's collections, kept by the VM between transactions so their capacity is
+/// reused: a transaction starts with empty collections that need not grow from nothing.
+#[derive(Debug, Default)]
+pub(crate) struct JournalBuffers {
+    accounts: HashMap<Address, Account, KeyHash>,
+    warm: HashSet<Address, KeyHash>,
+    prewarmed_slots: HashSet<(Address, U256)>,
+    transient: HashMap<(Address, U256), U256>,
+    entries: Vec<Entry>,
+}
+
+/// Collections above this many slots are dropped, not kept: one huge transaction should not
+/// make every later one clear (and hold) its tables.
+const KEEP_CAPACITY: usize = 4096;
+
+impl JournalBuffers {
+    /// Empties every collection, keeping the capacity of those that are not too large.
+    fn recycle(&mut self) {
+        fn reuse<T: Default>(c: &mut T, capacity: usize, clear: impl FnOnce(&mut T)) {
+            if capacity > KEEP_CAPACITY { *c = T::default() } else { clear(c) }
+        }
+        let Self { accounts, warm, prewarmed_slots, transient, entries } = self;
+        reuse(accounts, accounts.capacity(), HashMap::clear);
+        reuse(warm, warm.capacity(), HashSet::clear);
+        reuse(prewarmed_slots, prewarmed_slots.capacity(), HashSet::clear);
+        reuse(transient, transient.capacity(), HashMap::clear);
+        reuse(entries, entries.capacity(), Vec::clear);
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Journal<'a, DB: Database> {
     db: &'a mut DB,
@@ -268,7 +321,7 @@ pub(crate) struct Journal<'a, DB: Database> {
     error: Option<DB::Error>,
     pub(crate) fork: Fork,
     accounts: HashMap<Address, Account, KeyHash>,
-    warm: HashSet<Address>,
+    warm: HashSet<Address, KeyHash>,
     /// Addresses below [`LOW_WARM`] (the precompiles) warmed by the preamble: a bitmap, so
     /// the preamble of every transaction does not insert them into `warm` one by one.
     low_warm: [u64; LOW_WARM / 64],
@@ -282,18 +335,21 @@ pub(crate) struct Journal<'a, DB: Database> {
 }
 
 impl<'a, DB: Database> Journal<'a, DB> {
-    /// An empty journal over `db`.
-    pub(crate) fn new(db: &'a mut DB, fork: Fork) -> Self {
+    /// An empty journal over `db`, in `buffers` (emptied by [`Journal::finish`]; a journal
+    /// dropped before that drops them).
+    pub(crate) fn new(db: &'a mut DB, fork: Fork, buffers: JournalBuffers) -> Self {
+        let JournalBuffers { accounts, warm, prewarmed_slots, transient, entries } = buffers;
+        debug_assert!(accounts.is_empty() && warm.is_empty() && entries.is_empty());
         Self {
             db,
             error: None,
             fork,
-            accounts: HashMap::default(),
-            warm: HashSet::default(),
+            accounts,
+            warm,
             low_warm: [0; LOW_WARM / 64],
-            prewarmed_slots: HashSet::default(),
-            transient: HashMap::default(),
-            entries: Vec::new(),
+            prewarmed_slots,
+            transient,
+            entries,
             logs: Vec::new(),
             empty_code: Arc::clone(&EMPTY_CODE),
         }
@@ -363,6 +419,16 @@ impl<'a, DB: Database> Journal<'a, DB> {
             None => {
                 self.warm.insert(address);
             }
+        }
+    }
+
+    /// Marks every address of `set` warm without journaling (transaction preamble).
+    pub(crate) fn prewarm_set(&mut self, set: &WarmSet) {
+        for (word, bits) in self.low_warm.iter_mut().zip(set.low) {
+            *word |= bits;
+        }
+        for &address in &set.other {
+            self.warm.insert(address);
         }
     }
 
@@ -628,10 +694,11 @@ impl<'a, DB: Database> Journal<'a, DB> {
 
     /// Drops undo records older than `cp` is not needed: records are kept until the
     /// transaction ends. Returns the collected state changes and logs.
-    pub(crate) fn finish(self) -> (StateChanges, Vec<Log>) {
+    /// The emptied collections come back for the next transaction.
+    pub(crate) fn finish(mut self) -> (StateChanges, Vec<Log>, JournalBuffers) {
         let clear_empty = self.fork >= Fork::SpuriousDragon;
         let mut changes = StateChanges::default();
-        for (address, acc) in self.accounts {
+        for (address, acc) in self.accounts.drain() {
             if !acc.touched {
                 continue;
             }
@@ -650,7 +717,10 @@ impl<'a, DB: Database> Journal<'a, DB> {
                 AccountChange { info: acc.info, storage, created: acc.created, deleted },
             );
         }
-        (changes, self.logs)
+        let Self { accounts, warm, prewarmed_slots, transient, entries, logs, .. } = self;
+        let mut buffers = JournalBuffers { accounts, warm, prewarmed_slots, transient, entries };
+        buffers.recycle();
+        (changes, logs, buffers)
     }
 }
 

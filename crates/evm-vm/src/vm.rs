@@ -17,7 +17,7 @@ use evm_precompiles::{Interrupt, PrecompileSet};
 use crate::context::Context;
 use crate::gas::{self, BlobParams, GAS_PER_BLOB, MAX_INITCODE_SIZE, TX_GAS_LIMIT_CAP};
 use crate::hooks::VmHooks;
-use crate::journal::{Journal, delegation_target};
+use crate::journal::{Journal, JournalBuffers, WarmSet, delegation_target};
 use crate::tx::TxType;
 use crate::{AccountInfo, Database, Error, Fork, InvalidTx, Tx};
 
@@ -155,6 +155,8 @@ impl<DB: Database, H: Hooks> VmBuilder<DB, H> {
             precompiles: PrecompileSet::for_fork(self.fork),
             interrupt: self.interrupt,
             memory: evm_interp::SharedMemory::new(),
+            journal_buffers: JournalBuffers::default(),
+            precompile_warm: None,
         }
     }
 }
@@ -171,6 +173,11 @@ pub struct Vm<DB, H = NoHooks> {
     interrupt: Option<Interrupt>,
     /// Frame memory, kept across transactions so its buffers are reused.
     memory: evm_interp::SharedMemory,
+    /// The journal's collections, likewise.
+    journal_buffers: JournalBuffers,
+    /// The precompiles' addresses as the journal warms them; built on first use, dropped
+    /// whenever the set may change ([`Vm::precompiles_mut`]).
+    precompile_warm: Option<WarmSet>,
 }
 
 /// What validation hands to execution.
@@ -198,6 +205,7 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
 
     /// The precompiles of this VM.
     pub fn precompiles_mut(&mut self) -> &mut PrecompileSet {
+        self.precompile_warm = None;
         &mut self.precompiles
     }
 
@@ -361,10 +369,20 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
             self.hooks.tx_point(HookPoint::TxBeforeValidation, tx).map_err(Error::Rejected)?;
         }
         let v = self.validate_static(tx)?;
-        let Self { block, db, hooks, precompiles, interrupt, memory, .. } = self;
+        let Self {
+            block,
+            db,
+            hooks,
+            precompiles,
+            interrupt,
+            memory,
+            journal_buffers,
+            precompile_warm,
+            ..
+        } = self;
         memory.clear();
         let block: &BlockEnv = block;
-        let mut journal = Journal::new(db, fork);
+        let mut journal = Journal::new(db, fork, std::mem::take(journal_buffers));
 
         // Sender checks.
         let sender = journal.account(tx.caller);
@@ -417,9 +435,9 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
         let target = tx.to.unwrap_or_else(|| tx.caller.create(tx.nonce));
         journal.prewarm(tx.caller);
         journal.prewarm(target);
-        for address in precompiles.addresses() {
-            journal.prewarm(address);
-        }
+        journal.prewarm_set(
+            precompile_warm.get_or_insert_with(|| WarmSet::of(precompiles.addresses())),
+        );
         if H::ENABLED && fork >= Fork::Berlin {
             hooks.custom_precompiles(fork, &mut |address| journal.prewarm(address));
         }
@@ -498,7 +516,8 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
             return Err(Error::Database(Box::new(e)));
         }
 
-        let (state, logs) = journal.finish();
+        let (state, logs, buffers) = journal.finish();
+        *journal_buffers = buffers;
         let status = match outcome {
             Outcome::Success => Status::Success,
             Outcome::Revert => Status::Revert,
