@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use alloy_primitives::map::HashMap;
+use alloy_primitives::map::{AddressHashMap, B256HashMap, HashMap};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use evm_bytecode::AnalyzedCode;
 
@@ -119,10 +119,10 @@ pub struct DbAccount {
 /// State held in memory: the default [`Database`].
 #[derive(Clone, Debug, Default)]
 pub struct InMemoryDb {
-    /// Accounts by address.
-    pub accounts: HashMap<Address, DbAccount>,
+    /// Accounts by address (hashed with alloy's fixed-bytes hasher).
+    pub accounts: AddressHashMap<DbAccount>,
     /// Code by hash.
-    pub codes: HashMap<B256, Arc<AnalyzedCode>>,
+    pub codes: B256HashMap<Arc<AnalyzedCode>>,
     /// Known block hashes.
     pub block_hashes: HashMap<u64, B256>,
 }

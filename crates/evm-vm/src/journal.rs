@@ -457,6 +457,16 @@ impl<'a, DB: Database> Journal<'a, DB> {
         acc
     }
 
+    /// The account at `address`, touched, for a change no frame's revert reaches: the
+    /// transaction's preamble (gas bought, nonce bumped) and its fee payments come before the
+    /// first checkpoint or after the last frame, so they are not journaled.
+    pub(crate) fn touched_outside_frames(&mut self, address: Address) -> &mut AccountInfo {
+        let (db, error) = (&mut *self.db, &mut self.error);
+        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, error, address));
+        acc.touched = true;
+        &mut acc.info
+    }
+
     /// Sets the balance (touches).
     pub(crate) fn set_balance(&mut self, address: Address, balance: U256) {
         self.update_balance(address, |_| balance);

@@ -64,8 +64,9 @@ pub struct AccountChange {
     pub deleted: bool,
 }
 
-/// All account changes of one transaction.
-pub type StateChanges = HashMap<Address, AccountChange>;
+/// All account changes of one transaction (alloy's `AddressHashMap`: its fixed-bytes hasher
+/// reads an address as three words, where the default one walks a byte slice).
+pub type StateChanges = alloy_primitives::map::AddressHashMap<AccountChange>;
 
 /// Result and state changes; pass `state` to [`Vm::commit`] to apply it.
 #[derive(Clone, Debug)]
@@ -428,8 +429,9 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
 
         // Buy gas, bump the nonce.
         let gas_cost = gas_limit * v.gas_price + U256::from(v.blob_gas_used) * block.blob_basefee;
-        journal.set_balance(tx.caller, balance - gas_cost);
-        journal.set_nonce(tx.caller, account_nonce + 1);
+        let sender = journal.touched_outside_frames(tx.caller);
+        sender.balance = balance - gas_cost;
+        sender.nonce = account_nonce + 1;
 
         // EIP-2929 warm sets.
         let target = tx.to.unwrap_or_else(|| tx.caller.create(tx.nonce));
@@ -508,9 +510,11 @@ impl<DB: Database, H: VmHooks> Vm<DB, H> {
         }
         let mut journal = ctx.journal;
         let leftover = U256::from(tx.gas_limit - gas_used) * v.gas_price;
-        journal.add_balance(tx.caller, leftover);
+        let sender = journal.touched_outside_frames(tx.caller);
+        sender.balance = sender.balance.saturating_add(leftover);
         let tip = if fork >= Fork::London { v.gas_price - block.basefee } else { v.gas_price };
-        journal.add_balance(block.coinbase, U256::from(gas_used) * tip);
+        let coinbase = journal.touched_outside_frames(block.coinbase);
+        coinbase.balance = coinbase.balance.saturating_add(U256::from(gas_used) * tip);
         if let Some(e) = journal.take_error() {
             // A load failed somewhere in the transaction: abort it, return no state.
             return Err(Error::Database(Box::new(e)));
