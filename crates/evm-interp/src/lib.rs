@@ -14,6 +14,7 @@ pub mod hooks;
 pub mod host;
 pub mod instructions;
 mod interpreter;
+mod keccak;
 pub mod memory;
 pub mod spec;
 pub mod stack;

@@ -17,7 +17,7 @@ pub fn keccak256<H: Host>(f: &mut Frame<'_, H>) -> Result<(), Exit> {
     let hash = if len == 0 {
         alloy_primitives::KECCAK256_EMPTY
     } else {
-        alloy_primitives::keccak256(f.memory.slice(offset, len))
+        crate::keccak::keccak256_cached(f.memory.slice(offset, len))
     };
     f.stack.push(U256::from_be_bytes(hash.0));
     Ok(())
