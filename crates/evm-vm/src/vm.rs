@@ -717,6 +717,57 @@ mod tests {
         db.accounts.get(&a).map(|acc| acc.info.balance)
     }
 
+    /// The VM keeps its journal's collections between transactions (`JournalBuffers`):
+    /// nothing of one transaction (warm accounts and slots, transient storage, undo records,
+    /// logs) reaches the next, also after one rejected once its journal existed.
+    #[test]
+    fn a_reused_vm_carries_nothing_between_transactions() {
+        let contract = Address::with_last_byte(0xcc);
+        // mem[0] = TLOAD(0); TSTORE(0, 1); BALANCE(0x42); SLOAD(0); SSTORE(1, 1);
+        // BALANCE(0x01); LOG0(mem[0..32]); RETURN(mem[0..32]).
+        let code = "60005c600052600160005d604231506000545060016001556001315060206000a060206000f3";
+        let tx = call(contract);
+        let db = db_with(&[(contract, 0, code)]);
+        let vm = |db| VmBuilder::new(db).fork(Fork::Cancun).block(block()).build();
+        let fresh = vm(db.clone()).transact(&tx).unwrap();
+        assert_eq!(fresh.result.status, Status::Success);
+        assert_eq!(fresh.result.output, Bytes::from(vec![0u8; 32]), "TLOAD(0) reads zero");
+        assert_eq!(fresh.result.logs.len(), 1);
+        let mut reused = vm(db);
+        for round in 0..6 {
+            // Two runs in a row on kept collections, then a rejection, which drops them.
+            if round % 3 == 2 {
+                let rejected = Tx { nonce: 5, ..tx.clone() };
+                assert!(matches!(
+                    reused.transact(&rejected),
+                    Err(Error::InvalidTx(InvalidTx::NonceTooHigh { .. }))
+                ));
+                continue;
+            }
+            let again = reused.transact(&tx).unwrap();
+            assert_eq!(again.result.gas_used, fresh.result.gas_used, "round {round}");
+            assert_eq!(again.result.output, fresh.result.output, "round {round}");
+            assert_eq!(again.result.logs, fresh.result.logs, "round {round}");
+            assert_eq!(again.state, fresh.state, "round {round}");
+        }
+    }
+
+    /// The precompiles' warm set is built once, and again after `precompiles_mut`: a removed
+    /// precompile is a cold account from the next transaction on.
+    #[test]
+    fn a_changed_precompile_set_changes_what_is_warm() {
+        let contract = Address::with_last_byte(0xcc);
+        // BALANCE(0x01); POP; STOP.
+        let tx = call(contract);
+        let db = db_with(&[(contract, 0, "600131500000")]);
+        let mut vm = VmBuilder::new(db).fork(Fork::Cancun).block(block()).build();
+        let warm = vm.transact(&tx).unwrap().result.gas_used;
+        assert_eq!(vm.transact(&tx).unwrap().result.gas_used, warm);
+        assert!(vm.precompiles_mut().remove(&Address::with_last_byte(1)).is_some());
+        let cold = vm.transact(&tx).unwrap().result.gas_used;
+        assert_eq!(cold - warm, 2_600 - 100);
+    }
+
     #[test]
     fn value_transfer_pays_fees_and_bumps_nonce() {
         let to = Address::with_last_byte(0x42);
