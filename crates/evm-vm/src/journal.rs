@@ -306,7 +306,8 @@ impl JournalBuffers {
             if capacity > KEEP_CAPACITY { *c = T::default() } else { clear(c) }
         }
         let Self { accounts, warm, prewarmed_slots, transient, entries } = self;
-        reuse(accounts, accounts.capacity(), HashMap::clear);
+        // `finish` drained the accounts already: only the capacity check is left.
+        reuse(accounts, accounts.capacity(), |_| {});
         reuse(warm, warm.capacity(), HashSet::clear);
         reuse(prewarmed_slots, prewarmed_slots.capacity(), HashSet::clear);
         reuse(transient, transient.capacity(), HashMap::clear);
@@ -461,8 +462,7 @@ impl<'a, DB: Database> Journal<'a, DB> {
     /// transaction's preamble (gas bought, nonce bumped) and its fee payments come before the
     /// first checkpoint or after the last frame, so they are not journaled.
     pub(crate) fn touched_outside_frames(&mut self, address: Address) -> &mut AccountInfo {
-        let (db, error) = (&mut *self.db, &mut self.error);
-        let acc = self.accounts.entry(address).or_insert_with(|| Account::load(db, error, address));
+        let acc = self.account(address);
         acc.touched = true;
         &mut acc.info
     }
